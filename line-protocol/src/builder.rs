@@ -1,0 +1,1 @@
+//! (serializer engineer's module, being written)

@@ -1,0 +1,1 @@
+//! (parser engineer's module, being written)
