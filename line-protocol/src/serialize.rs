@@ -1,1 +1,447 @@
-//! (serializer engineer's module, being written)
+//! Points to line-protocol bytes: the mirror image of the parser.
+//!
+//! A [`Serializer`] writes one point per line, `\n`-terminated, with the escaping each position
+//! needs (spec §3.3). Two modes:
+//!
+//! - **canonical** ([`Serializer::canonical`]): tags sorted by key in byte order, duplicate tag
+//!   keys rejected; what `lp fmt` writes and what InfluxDB stores.
+//! - **verbatim** ([`Serializer::verbatim`]): tags in the point's order, duplicates kept.
+//!
+//! Both modes keep fields in the point's order and reject what line protocol cannot represent
+//! (see [`SerializeError`]); on error nothing is written. Values are written as:
+//! floats in shortest round-trip form (`21.5`, `1.0`, `-0.0`, `1e+300`, never NaN/inf), `<n>i`,
+//! `<n>u`, `true`/`false`, strings in double quotes with `\` and `"` escaped and LF/CR/TAB as
+//! chosen by [`ControlChars`]. Timestamps are written in nanoseconds.
+//!
+//! ```
+//! use line_protocol::serialize::Serializer;
+//! use line_protocol::{Field, Point, Tag};
+//!
+//! let p = Point {
+//!     measurement: "weather".into(),
+//!     tags: vec![Tag::new("station", "paris 1"), Tag::new("country", "FR")],
+//!     fields: vec![Field::new("temperature", 21.5), Field::new("condition", "light rain")],
+//!     timestamp: Some(1_700_000_000_000_000_000),
+//! };
+//! let mut out = Vec::new();
+//! Serializer::canonical().write(&p, &mut out).unwrap();
+//! assert_eq!(
+//!     out,
+//!     b"weather,country=FR,station=paris\\ 1 temperature=21.5,condition=\"light rain\" 1700000000000000000\n"
+//! );
+//! ```
+
+mod error;
+mod escape;
+
+use std::cell::Cell;
+use std::io;
+
+pub use error::{Element, SerializeError, WriteError};
+pub use escape::ControlChars;
+use escape::{NameKind, NameProblem, check_name, write_name, write_string};
+
+use crate::point::{Field, FieldValue, Point, Tag};
+
+/// Writes points as line protocol. Cheap to copy; holds only options.
+///
+/// ```
+/// use line_protocol::serialize::Serializer;
+/// use line_protocol::{Field, Point, Tag};
+///
+/// let p = Point {
+///     measurement: "m".into(),
+///     tags: vec![Tag::new("b", "2"), Tag::new("a", "1")],
+///     fields: vec![Field::new("f", 1u64)],
+///     timestamp: None,
+/// };
+/// assert_eq!(Serializer::canonical().to_vec(&p).unwrap(), b"m,a=1,b=2 f=1u\n");
+/// assert_eq!(Serializer::verbatim().to_vec(&p).unwrap(), b"m,b=2,a=1 f=1u\n");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Serializer {
+    sort_tags: bool,
+    controls: ControlChars,
+}
+
+impl Default for Serializer {
+    /// The canonical serializer.
+    fn default() -> Self {
+        Serializer::canonical()
+    }
+}
+
+impl Serializer {
+    /// Canonical mode: tags sorted by key (byte order), duplicate tag keys rejected.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, Tag, serialize::{Serializer, SerializeError}};
+    /// let p = Point {
+    ///     measurement: "m".into(),
+    ///     tags: vec![Tag::new("a", "1"), Tag::new("a", "2")],
+    ///     fields: vec![Field::new("f", true)],
+    ///     timestamp: None,
+    /// };
+    /// let err = Serializer::canonical().to_vec(&p).unwrap_err();
+    /// assert_eq!(err, SerializeError::DuplicateTagKey { key: "a".into() });
+    /// ```
+    pub const fn canonical() -> Self {
+        Serializer {
+            sort_tags: true,
+            controls: ControlChars::Raw,
+        }
+    }
+
+    /// Verbatim mode: tags and fields in the point's order, duplicates written as they are.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, Tag, serialize::Serializer};
+    /// let p = Point {
+    ///     measurement: "m".into(),
+    ///     tags: vec![Tag::new("a", "2"), Tag::new("a", "1")],
+    ///     fields: vec![Field::new("f", -1i64)],
+    ///     timestamp: Some(-5),
+    /// };
+    /// assert_eq!(Serializer::verbatim().to_vec(&p).unwrap(), b"m,a=2,a=1 f=-1i -5\n");
+    /// ```
+    pub const fn verbatim() -> Self {
+        Serializer {
+            sort_tags: false,
+            controls: ControlChars::Raw,
+        }
+    }
+
+    /// Chooses how LF, CR and TAB inside string values are written (default: raw).
+    ///
+    /// ```
+    /// use line_protocol::serialize::{ControlChars, Serializer};
+    /// let s = Serializer::verbatim().with_control_chars(ControlChars::Escaped);
+    /// assert_eq!(s.control_chars(), ControlChars::Escaped);
+    /// ```
+    pub const fn with_control_chars(mut self, controls: ControlChars) -> Self {
+        self.controls = controls;
+        self
+    }
+
+    /// How LF, CR and TAB inside string values are written.
+    ///
+    /// ```
+    /// use line_protocol::serialize::{ControlChars, Serializer};
+    /// assert_eq!(Serializer::canonical().control_chars(), ControlChars::Raw);
+    /// ```
+    pub const fn control_chars(&self) -> ControlChars {
+        self.controls
+    }
+
+    /// Whether this serializer sorts tags (canonical mode).
+    ///
+    /// ```
+    /// use line_protocol::serialize::Serializer;
+    /// assert!(Serializer::canonical().is_canonical());
+    /// assert!(!Serializer::verbatim().is_canonical());
+    /// ```
+    pub const fn is_canonical(&self) -> bool {
+        self.sort_tags
+    }
+
+    /// Appends one line (with its `\n`) to `out`. On error `out` is left as it was.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::Serializer};
+    /// let mut out = b"kept\n".to_vec();
+    /// let bad = Point { measurement: "m".into(), fields: vec![Field::new("f", f64::NAN)], ..Default::default() };
+    /// assert!(Serializer::canonical().write(&bad, &mut out).is_err());
+    /// assert_eq!(out, b"kept\n");
+    /// ```
+    pub fn write(&self, point: &Point<'_>, out: &mut Vec<u8>) -> Result<(), SerializeError> {
+        let start = out.len();
+        let result = self.write_line(point, out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// Serializes one point into a new buffer.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::Serializer};
+    /// let p = Point { measurement: "m".into(), fields: vec![Field::new("f", 0.1)], ..Default::default() };
+    /// assert_eq!(Serializer::canonical().to_vec(&p).unwrap(), b"m f=0.1\n");
+    /// ```
+    pub fn to_vec(&self, point: &Point<'_>) -> Result<Vec<u8>, SerializeError> {
+        let mut out = Vec::with_capacity(estimated_len(point));
+        self.write(point, &mut out)?;
+        Ok(out)
+    }
+
+    /// Serializes one point into a `String` (line protocol is UTF-8).
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::Serializer};
+    /// let p = Point { measurement: "m".into(), fields: vec![Field::new("f", "x")], ..Default::default() };
+    /// assert_eq!(Serializer::canonical().to_string(&p).unwrap(), "m f=\"x\"\n");
+    /// ```
+    pub fn to_string(&self, point: &Point<'_>) -> Result<String, SerializeError> {
+        let bytes = self.to_vec(point)?;
+        // Only `&str` contents and ASCII are ever written, so this cannot fail; fall back to a
+        // lossy copy rather than panic should that ever change.
+        Ok(String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
+    /// Writes one line to any `io::Write`. The point is formatted into a per-thread buffer
+    /// first, so an invalid point writes nothing and a valid one is one `write_all` call.
+    /// Wrap unbuffered writers (files, sockets, stdout) in a `BufWriter`.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::Serializer};
+    /// let p = Point { measurement: "m".into(), fields: vec![Field::new("f", 2i64)], timestamp: Some(3), ..Default::default() };
+    /// let mut w = std::io::Cursor::new(Vec::new());
+    /// Serializer::canonical().write_to(&p, &mut w).unwrap();
+    /// assert_eq!(w.into_inner(), b"m f=2i 3\n");
+    /// ```
+    pub fn write_to<W: io::Write + ?Sized>(
+        &self,
+        point: &Point<'_>,
+        w: &mut W,
+    ) -> Result<(), WriteError> {
+        thread_local! {
+            static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+        }
+        // Taken out of the cell (not borrowed) so a writer that itself serializes cannot
+        // observe or corrupt it.
+        let mut buf = SCRATCH.with(Cell::take);
+        buf.clear();
+        let result = match self.write(point, &mut buf) {
+            Ok(()) => w.write_all(&buf).map_err(WriteError::Io),
+            Err(e) => Err(WriteError::Serialize(e)),
+        };
+        if buf.capacity() <= 1 << 20 {
+            SCRATCH.with(|cell| cell.set(buf));
+        }
+        result
+    }
+
+    /// Checks that [`write`](Self::write) would succeed, without writing anything.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::{Serializer, SerializeError}};
+    /// let p = Point { measurement: "#m".into(), fields: vec![Field::new("f", 1.0)], ..Default::default() };
+    /// assert!(matches!(
+    ///     Serializer::verbatim().validate(&p),
+    ///     Err(SerializeError::CommentMeasurement { .. })
+    /// ));
+    /// ```
+    pub fn validate(&self, point: &Point<'_>) -> Result<(), SerializeError> {
+        // Same checks in the same order as `write_line`, so both report the same error.
+        check_fields(point)?;
+        check_measurement(&point.measurement)?;
+        if self.sort_tags && !strictly_sorted(&point.tags) {
+            sorted_tags(&point.tags)?;
+        }
+        for (index, tag) in point.tags.iter().enumerate() {
+            check_name(&tag.key, NameKind::Key)
+                .map_err(|p| name_error(p, tag_key_element(index, tag)))?;
+            check_name(&tag.value, NameKind::Key)
+                .map_err(|p| name_error(p, tag_value_element(index, tag)))?;
+        }
+        for (index, field) in point.fields.iter().enumerate() {
+            check_name(&field.key, NameKind::Key)
+                .map_err(|p| name_error(p, field_key_element(index, field)))?;
+            check_value(index, field)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the line; on error `out` holds a partial line that the caller truncates.
+    #[inline]
+    fn write_line(&self, point: &Point<'_>, out: &mut Vec<u8>) -> Result<(), SerializeError> {
+        check_fields(point)?;
+        check_comment(&point.measurement)?;
+        out.reserve(estimated_len(point));
+        write_name(out, &point.measurement, NameKind::Measurement)
+            .map_err(|p| name_error(p, Element::Measurement))?;
+
+        if !self.sort_tags || strictly_sorted(&point.tags) {
+            for (index, tag) in point.tags.iter().enumerate() {
+                write_tag(out, index, tag)?;
+            }
+        } else {
+            for (index, tag) in sorted_tags(&point.tags)? {
+                write_tag(out, index, tag)?;
+            }
+        }
+
+        let mut separator = b' ';
+        for (index, field) in point.fields.iter().enumerate() {
+            out.push(separator);
+            separator = b',';
+            write_name(out, &field.key, NameKind::Key)
+                .map_err(|p| name_error(p, field_key_element(index, field)))?;
+            out.push(b'=');
+            self.write_value(out, index, field)?;
+        }
+
+        if let Some(ts) = point.timestamp {
+            out.push(b' ');
+            out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes());
+        }
+        out.push(b'\n');
+        Ok(())
+    }
+
+    #[inline]
+    fn write_value(
+        &self,
+        out: &mut Vec<u8>,
+        index: usize,
+        field: &Field<'_>,
+    ) -> Result<(), SerializeError> {
+        match &field.value {
+            FieldValue::Float(v) => {
+                if !v.is_finite() {
+                    return Err(non_finite(index, field, *v));
+                }
+                out.extend_from_slice(zmij::Buffer::new().format_finite(*v).as_bytes());
+            }
+            FieldValue::Integer(v) => {
+                out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());
+                out.push(b'i');
+            }
+            FieldValue::UInteger(v) => {
+                out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());
+                out.push(b'u');
+            }
+            FieldValue::String(s) => write_string(out, s, self.controls),
+            FieldValue::Boolean(true) => out.extend_from_slice(b"true"),
+            FieldValue::Boolean(false) => out.extend_from_slice(b"false"),
+        }
+        Ok(())
+    }
+}
+
+#[inline]
+fn write_tag(out: &mut Vec<u8>, index: usize, tag: &Tag<'_>) -> Result<(), SerializeError> {
+    out.push(b',');
+    write_name(out, &tag.key, NameKind::Key)
+        .map_err(|p| name_error(p, tag_key_element(index, tag)))?;
+    out.push(b'=');
+    write_name(out, &tag.value, NameKind::Key)
+        .map_err(|p| name_error(p, tag_value_element(index, tag)))
+}
+
+/// A rough line length, to reserve once per point.
+fn estimated_len(point: &Point<'_>) -> usize {
+    let tags: usize = point
+        .tags
+        .iter()
+        .map(|t| t.key.len() + t.value.len() + 2)
+        .sum();
+    let fields: usize = point
+        .fields
+        .iter()
+        .map(|f| {
+            f.key.len()
+                + 2
+                + match &f.value {
+                    FieldValue::String(s) => s.len() + 2,
+                    _ => 24,
+                }
+        })
+        .sum();
+    point.measurement.len() + tags + fields + 22
+}
+
+fn strictly_sorted(tags: &[Tag<'_>]) -> bool {
+    tags.windows(2)
+        .all(|w| w[0].key.as_bytes() < w[1].key.as_bytes())
+}
+
+/// Tags in key order with their original positions; errors on a repeated key. Only called for
+/// tags that are not already strictly sorted, so the common case allocates nothing.
+fn sorted_tags<'t, 'a>(tags: &'t [Tag<'a>]) -> Result<Vec<(usize, &'t Tag<'a>)>, SerializeError> {
+    let mut order: Vec<(usize, &Tag<'_>)> = tags.iter().enumerate().collect();
+    order.sort_by(|a, b| a.1.key.as_bytes().cmp(b.1.key.as_bytes()));
+    if let Some(w) = order.windows(2).find(|w| w[0].1.key == w[1].1.key) {
+        return Err(SerializeError::DuplicateTagKey {
+            key: w[0].1.key.to_string(),
+        });
+    }
+    Ok(order)
+}
+
+fn check_measurement(name: &str) -> Result<(), SerializeError> {
+    check_comment(name)?;
+    check_name(name, NameKind::Measurement).map_err(|p| name_error(p, Element::Measurement))
+}
+
+fn check_comment(name: &str) -> Result<(), SerializeError> {
+    if name.as_bytes().first() == Some(&b'#') {
+        return Err(SerializeError::CommentMeasurement {
+            name: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn check_fields(point: &Point<'_>) -> Result<(), SerializeError> {
+    if point.fields.is_empty() {
+        return Err(SerializeError::NoFields {
+            measurement: point.measurement.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn check_value(index: usize, field: &Field<'_>) -> Result<(), SerializeError> {
+    match field.value {
+        FieldValue::Float(v) if !v.is_finite() => Err(non_finite(index, field, v)),
+        _ => Ok(()),
+    }
+}
+
+fn non_finite(index: usize, field: &Field<'_>, value: f64) -> SerializeError {
+    SerializeError::NonFiniteFloat {
+        index,
+        key: field.key.to_string(),
+        value,
+    }
+}
+
+#[cold]
+fn name_error(problem: NameProblem, element: Element) -> SerializeError {
+    match problem {
+        NameProblem::Empty => SerializeError::Empty { element },
+        NameProblem::Nonprintable { byte, offset } => SerializeError::Nonprintable {
+            element,
+            byte,
+            offset,
+        },
+        NameProblem::TrailingBackslash => SerializeError::TrailingBackslash { element },
+    }
+}
+
+fn tag_key_element(index: usize, tag: &Tag<'_>) -> Element {
+    Element::TagKey {
+        index,
+        key: tag.key.to_string(),
+    }
+}
+
+fn tag_value_element(index: usize, tag: &Tag<'_>) -> Element {
+    Element::TagValue {
+        index,
+        key: tag.key.to_string(),
+    }
+}
+
+fn field_key_element(index: usize, field: &Field<'_>) -> Element {
+    Element::FieldKey {
+        index,
+        key: field.key.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,269 @@
+//! Escaping and validation of names, keys, tag values and string values (spec §3.3).
+//!
+//! Names are short, so one table lookup per byte both validates and finds what needs a
+//! backslash; text without anything to escape is copied in one `extend_from_slice`. String
+//! values can be long, so they are scanned with `memchr` for the two bytes that need escaping.
+
+/// Byte needs nothing.
+const PLAIN: u8 = 0;
+/// Byte needs a backslash in front of it.
+const ESCAPE: u8 = 1;
+/// Byte cannot be represented (nonprintable).
+const INVALID: u8 = 2;
+
+/// Which delimiters an element must escape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameKind {
+    /// Measurement: `,` and space (a raw `=` is an ordinary character there).
+    Measurement,
+    /// Tag key, tag value, field key: `,`, `=` and space.
+    Key,
+}
+
+const fn class_table(escape_equals: bool) -> [u8; 256] {
+    let mut t = [PLAIN; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = INVALID;
+        b += 1;
+    }
+    t[0x7f] = INVALID;
+    t[b',' as usize] = ESCAPE;
+    t[b' ' as usize] = ESCAPE;
+    if escape_equals {
+        t[b'=' as usize] = ESCAPE;
+    }
+    t
+}
+
+static MEASUREMENT_CLASS: [u8; 256] = class_table(false);
+static KEY_CLASS: [u8; 256] = class_table(true);
+
+/// What is wrong with a name; the caller turns it into a [`super::SerializeError`] naming the
+/// element, so the hot path never builds element descriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameProblem {
+    Empty,
+    Nonprintable { byte: u8, offset: usize },
+    TrailingBackslash,
+}
+
+fn table(kind: NameKind) -> &'static [u8; 256] {
+    match kind {
+        NameKind::Measurement => &MEASUREMENT_CLASS,
+        NameKind::Key => &KEY_CLASS,
+    }
+}
+
+/// Checks that `name` can be written: non-empty, printable, no trailing backslash.
+pub(crate) fn check_name(name: &str, kind: NameKind) -> Result<(), NameProblem> {
+    let bytes = name.as_bytes();
+    let Some(&last) = bytes.last() else {
+        return Err(NameProblem::Empty);
+    };
+    let class = table(kind);
+    if let Some(offset) = bytes.iter().position(|&b| class[b as usize] == INVALID) {
+        return Err(NameProblem::Nonprintable {
+            byte: bytes[offset],
+            offset,
+        });
+    }
+    if last == b'\\' {
+        return Err(NameProblem::TrailingBackslash);
+    }
+    Ok(())
+}
+
+/// Appends `name` escaped for its position; on error `out` may hold a partial copy (the
+/// caller truncates).
+#[inline]
+pub(crate) fn write_name(out: &mut Vec<u8>, name: &str, kind: NameKind) -> Result<(), NameProblem> {
+    let bytes = name.as_bytes();
+    let Some(&last) = bytes.last() else {
+        return Err(NameProblem::Empty);
+    };
+    let class = table(kind);
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match class[b as usize] {
+            PLAIN => {}
+            ESCAPE => {
+                out.extend_from_slice(&bytes[copied..i]);
+                out.push(b'\\');
+                copied = i;
+            }
+            _ => return Err(NameProblem::Nonprintable { byte: b, offset: i }),
+        }
+    }
+    if last == b'\\' {
+        return Err(NameProblem::TrailingBackslash);
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    Ok(())
+}
+
+/// How LF, CR and TAB inside string field values are written.
+///
+/// Both round-trip through our parser (it decodes `\n`, `\r`, `\t` like Go v2).
+///
+/// ```
+/// use line_protocol::serialize::{ControlChars, Serializer};
+/// use line_protocol::{Field, Point};
+///
+/// let p = Point { measurement: "m".into(), fields: vec![Field::new("s", "a\nb")], ..Default::default() };
+/// assert_eq!(Serializer::canonical().to_vec(&p).unwrap(), b"m s=\"a\nb\"\n");
+/// let escaped = Serializer::canonical().with_control_chars(ControlChars::Escaped);
+/// assert_eq!(escaped.to_vec(&p).unwrap(), b"m s=\"a\\nb\"\n");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ControlChars {
+    /// Written as the raw bytes, like Telegraf's serializer: every parser (Go v2, Telegraf
+    /// legacy, InfluxDB 1.x/2.x, IOx) reads them back unchanged. The default. The output line
+    /// then spans several physical lines, which line-oriented tools must tolerate.
+    #[default]
+    Raw,
+    /// Written as `\n`, `\r`, `\t`, like Go `lineprotocol` v2's encoder: one physical line per
+    /// point, but only Go v2-style parsers (ours, Telegraf `upstream`) decode them; InfluxDB
+    /// 1.x/2.x and IOx keep the two characters and Telegraf's default parser rejects them.
+    Escaped,
+}
+
+/// Appends `"` + the escaped string + `"`.
+#[inline]
+pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, controls: ControlChars) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut copied = 0;
+    match controls {
+        ControlChars::Raw => {
+            for i in memchr::memchr2_iter(b'"', b'\\', bytes) {
+                out.extend_from_slice(&bytes[copied..i]);
+                out.push(b'\\');
+                copied = i;
+            }
+        }
+        ControlChars::Escaped => {
+            for (i, &b) in bytes.iter().enumerate() {
+                let replacement: &[u8] = match b {
+                    b'"' => b"\\\"",
+                    b'\\' => b"\\\\",
+                    b'\n' => b"\\n",
+                    b'\r' => b"\\r",
+                    b'\t' => b"\\t",
+                    _ => continue,
+                };
+                out.extend_from_slice(&bytes[copied..i]);
+                out.extend_from_slice(replacement);
+                copied = i + 1;
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str, kind: NameKind) -> Result<String, NameProblem> {
+        let mut out = Vec::new();
+        write_name(&mut out, s, kind)?;
+        assert_eq!(
+            check_name(s, kind),
+            Ok(()),
+            "check and write disagree on {s:?}"
+        );
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn measurement_escapes_comma_and_space_only() {
+        assert_eq!(
+            name("a,b c=d", NameKind::Measurement).unwrap(),
+            r"a\,b\ c=d"
+        );
+        assert_eq!(
+            name(r#"q"u'o#te"#, NameKind::Measurement).unwrap(),
+            r#"q"u'o#te"#
+        );
+    }
+
+    #[test]
+    fn keys_escape_comma_equals_space() {
+        assert_eq!(name("a,b c=d", NameKind::Key).unwrap(), r"a\,b\ c\=d");
+        assert_eq!(name(" ", NameKind::Key).unwrap(), r"\ ");
+        assert_eq!(name("=,", NameKind::Key).unwrap(), r"\=\,");
+    }
+
+    #[test]
+    fn backslashes_not_at_the_end_are_written_as_is() {
+        assert_eq!(name(r"a\b", NameKind::Key).unwrap(), r"a\b");
+        assert_eq!(name(r"a\\b", NameKind::Key).unwrap(), r"a\\b");
+        // A literal backslash before an escaped delimiter stays literal: the parser treats
+        // all but the last backslash of a run as ordinary characters.
+        assert_eq!(name(r"a\ b", NameKind::Key).unwrap(), r"a\\ b");
+        assert_eq!(name(r"a\,b", NameKind::Measurement).unwrap(), r"a\\,b");
+    }
+
+    #[test]
+    fn unicode_is_copied() {
+        assert_eq!(name("São Paulo", NameKind::Key).unwrap(), r"São\ Paulo");
+        assert_eq!(name("温度\u{a0}🌡", NameKind::Key).unwrap(), "温度\u{a0}🌡");
+    }
+
+    #[test]
+    fn rejections() {
+        for kind in [NameKind::Measurement, NameKind::Key] {
+            assert_eq!(name("", kind), Err(NameProblem::Empty));
+            assert_eq!(name(r"ab\", kind), Err(NameProblem::TrailingBackslash));
+            assert_eq!(name(r"\", kind), Err(NameProblem::TrailingBackslash));
+            for byte in (0u8..0x20).chain([0x7f]) {
+                let s = format!("ab{}c", byte as char);
+                assert_eq!(
+                    name(&s, kind),
+                    Err(NameProblem::Nonprintable { byte, offset: 2 })
+                );
+                assert_eq!(
+                    check_name(&s, kind),
+                    Err(NameProblem::Nonprintable { byte, offset: 2 })
+                );
+            }
+        }
+        assert_eq!(check_name("", NameKind::Key), Err(NameProblem::Empty));
+        assert_eq!(
+            check_name(r"x\", NameKind::Key),
+            Err(NameProblem::TrailingBackslash)
+        );
+    }
+
+    fn string(s: &str, controls: ControlChars) -> String {
+        let mut out = Vec::new();
+        write_string(&mut out, s, controls);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_escape_quote_and_backslash() {
+        for c in [ControlChars::Raw, ControlChars::Escaped] {
+            assert_eq!(string("", c), r#""""#);
+            assert_eq!(string(r#"say "hi"\"#, c), r#""say \"hi\"\\""#);
+            assert_eq!(string(r"\\", c), r#""\\\\""#);
+            assert_eq!(string("a, b=c d#", c), r#""a, b=c d#""#);
+        }
+    }
+
+    #[test]
+    fn string_controls_raw_or_escaped() {
+        assert_eq!(
+            string("a\nb\rc\td\u{1}", ControlChars::Raw),
+            "\"a\nb\rc\td\u{1}\""
+        );
+        assert_eq!(
+            string("a\nb\rc\td\u{1}", ControlChars::Escaped),
+            "\"a\\nb\\rc\\td\u{1}\""
+        );
+        // A literal backslash-n stays distinguishable from an escaped newline.
+        assert_eq!(string("\\n", ControlChars::Escaped), r#""\\n""#);
+    }
+}
