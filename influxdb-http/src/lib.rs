@@ -1,1 +1,57 @@
-//! influxdb-http
+//! An async InfluxDB HTTP client: line-protocol writes that never lose or duplicate a point,
+//! and InfluxQL queries streamed chunk by chunk.
+//!
+//! ```
+//! use influxdb_http::{Api, Batcher, ClientConfig, InfluxClient, Query, RetryPolicy};
+//!
+//! let mut config = ClientConfig::new("http://127.0.0.1:8086", Api::v1("weather"))?;
+//! config.retry = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
+//! let client = InfluxClient::new(config)?;
+//!
+//! // Lines are grouped into batches for `client.write(&batch.bytes).await`.
+//! let mut batcher = Batcher::new(5000, 4 << 20);
+//! assert!(batcher.push(b"weather,station=paris temp=21.5 1700000000000000000").is_none());
+//! let batch = batcher.finish().expect("one line pending");
+//! assert_eq!(batch.lines, 1);
+//!
+//! // Queries stream with `client.query_stream("weather", &query).await?.next().await?`.
+//! let query = Query::new("SELECT * FROM weather WHERE station = $s").bind("s", "paris");
+//! # drop((client, query));
+//! # Ok::<(), influxdb_http::Error>(())
+//! ```
+//!
+//! Modules:
+//! - [`config`]: endpoint, [`Api`] flavour (v1 database / v2 bucket), timeouts, encoding, retries;
+//! - [`secret`]: tokens and passwords from the environment or a file, never printed;
+//! - [`client`]: [`InfluxClient`], ping, `CREATE DATABASE`;
+//! - [`write`]: writes with retries, 413 splitting and partial-write reporting (read its notes
+//!   on why nothing is lost or written twice);
+//! - [`batch`]: [`Batcher`] groups lines into batches;
+//! - [`query`]: [`Query`], [`SeriesStream`], [`Series`];
+//! - [`schema`]: `SHOW FIELD KEYS` / `TAG KEYS` / `MEASUREMENTS`, [`FieldType`];
+//! - [`error`]: [`Error`], [`WriteError`], [`WriteOutcome`];
+//! - `local_influxd` (feature `test-server`): [`LocalInfluxd`], [`TestInflux`] for tests.
+
+pub mod batch;
+pub mod client;
+pub mod config;
+pub mod error;
+#[cfg(feature = "test-server")]
+pub mod local_influxd;
+pub mod query;
+mod retry;
+pub mod schema;
+pub mod secret;
+mod split;
+pub mod write;
+
+pub use batch::{Batch, Batcher};
+pub use client::InfluxClient;
+pub use config::{Api, ClientConfig, ContentEncoding, Credentials, RetryPolicy};
+pub use error::{Error, WriteError, WriteOutcome};
+#[cfg(feature = "test-server")]
+pub use local_influxd::{LocalInfluxd, LocalInfluxdError, TestInflux};
+pub use query::{Query, Series, SeriesStream};
+pub use reqwest::Url;
+pub use schema::FieldType;
+pub use secret::{Secret, SecretError};

@@ -1,0 +1,448 @@
+//! InfluxQL queries through `/query`, streamed chunk by chunk in bounded memory.
+//!
+//! The request asks for `epoch=ns` (times as integer nanoseconds) and `chunked=true`: InfluxDB
+//! then sends one JSON document per chunk of at most `chunk_size` rows, each ended by a
+//! newline. [`SeriesStream`] reads one document at a time, so memory stays bounded by the chunk
+//! size however large the result.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use reqwest::{Response, Url};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::client::shown_url;
+use crate::{Error, InfluxClient};
+
+/// An InfluxQL query with its bound parameters and chunk size.
+///
+/// ```
+/// use influxdb_http::Query;
+///
+/// let q = Query::new("SELECT * FROM weather WHERE station = $s AND time >= $t")
+///     .bind("s", "paris")
+///     .bind("t", 1_700_000_000_000_000_000i64)
+///     .chunk_size(1000);
+/// assert_eq!(q.text(), "SELECT * FROM weather WHERE station = $s AND time >= $t");
+/// assert_eq!(q.params_json(), r#"{"s":"paris","t":1700000000000000000}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    text: String,
+    params: Map<String, Value>,
+    chunk_size: usize,
+    max_document_bytes: usize,
+}
+
+impl Query {
+    /// Default rows per chunk (InfluxDB's own default).
+    pub const DEFAULT_CHUNK_SIZE: usize = 10_000;
+
+    /// A query with no parameters, chunks of [`Query::DEFAULT_CHUNK_SIZE`] rows.
+    ///
+    /// ```
+    /// assert_eq!(influxdb_http::Query::new("SHOW DATABASES").text(), "SHOW DATABASES");
+    /// ```
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            params: Map::new(),
+            chunk_size: Self::DEFAULT_CHUNK_SIZE,
+            max_document_bytes: 512 * 1024 * 1024,
+        }
+    }
+
+    /// Binds `$name` in the query to `value` (sent as `params={"name": value}`, never spliced
+    /// into the text, so values need no escaping).
+    ///
+    /// ```
+    /// let q = influxdb_http::Query::new("SELECT * FROM m WHERE t = $t").bind("t", "it's");
+    /// assert_eq!(q.params_json(), r#"{"t":"it's"}"#);
+    /// ```
+    pub fn bind(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.params.insert(name.into(), value.into());
+        self
+    }
+
+    /// Rows per chunk (at least 1).
+    ///
+    /// ```
+    /// let q = influxdb_http::Query::new("SELECT * FROM m").chunk_size(0);
+    /// assert_eq!(q.get_chunk_size(), 1);
+    /// ```
+    pub fn chunk_size(mut self, rows: usize) -> Self {
+        self.chunk_size = rows.max(1);
+        self
+    }
+
+    /// Largest single JSON document accepted (default 512 MiB); a guard against a server that
+    /// ignores chunking, reported as [`Error::BadResponse`].
+    ///
+    /// ```
+    /// let q = influxdb_http::Query::new("SELECT * FROM m").max_document_bytes(1 << 20);
+    /// # drop(q);
+    /// ```
+    pub fn max_document_bytes(mut self, bytes: usize) -> Self {
+        self.max_document_bytes = bytes;
+        self
+    }
+
+    /// The InfluxQL text.
+    ///
+    /// ```
+    /// assert_eq!(influxdb_http::Query::new("SHOW MEASUREMENTS").text(), "SHOW MEASUREMENTS");
+    /// ```
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Rows per chunk.
+    ///
+    /// ```
+    /// assert_eq!(influxdb_http::Query::new("x").get_chunk_size(), 10_000);
+    /// ```
+    pub fn get_chunk_size(&self) -> usize {
+        self.chunk_size
+    }
+
+    /// The bound parameters as the JSON object sent in `params`.
+    ///
+    /// ```
+    /// assert_eq!(influxdb_http::Query::new("x").params_json(), "{}");
+    /// ```
+    pub fn params_json(&self) -> String {
+        Value::Object(self.params.clone()).to_string()
+    }
+}
+
+/// One chunk of one series of a query result.
+///
+/// `time` (first column for `SELECT`) is integer nanoseconds. A series longer than the chunk
+/// size arrives in several `Series` with the same name and tags, all but the last with
+/// `partial = true`.
+///
+/// JSON loses the float/integer distinction for whole numbers (a float 89.0 arrives as `89`);
+/// take field types from [`InfluxClient::show_field_keys`] when rebuilding line protocol. With
+/// `GROUP BY *`, `tags` holds the series' tags; a tag the series lacks appears with value `""`.
+///
+/// ```
+/// let s: influxdb_http::Series = serde_json::from_str(
+///     r#"{"name":"m","tags":{"station":"a"},"columns":["time","temp"],"values":[[1,21.5]]}"#,
+/// )?;
+/// assert_eq!(s.column("temp"), Some(1));
+/// assert_eq!(s.values[0][1], 21.5);
+/// assert!(!s.partial);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Series {
+    /// Index of the statement (0-based) this series answers, for multi-statement queries.
+    #[serde(skip)]
+    pub statement_id: u64,
+    /// Measurement name.
+    #[serde(default)]
+    pub name: String,
+    /// Tags of the series (from `GROUP BY`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Column names, `time` first for `SELECT`.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Rows, one value per column (`null` where a field is absent).
+    #[serde(default)]
+    pub values: Vec<Vec<Value>>,
+    /// More rows of this series follow in the next chunk.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+impl Series {
+    /// Index of the column named `name`.
+    ///
+    /// ```
+    /// let s = influxdb_http::Series { columns: vec!["time".into(), "f".into()], ..Default::default() };
+    /// assert_eq!(s.column("f"), Some(1));
+    /// assert_eq!(s.column("g"), None);
+    /// ```
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// One JSON document of a (chunked) `/query` response.
+#[derive(Deserialize)]
+struct Document {
+    #[serde(default)]
+    results: Vec<StatementResult>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StatementResult {
+    #[serde(default)]
+    statement_id: u64,
+    #[serde(default)]
+    series: Vec<Series>,
+    error: Option<String>,
+}
+
+/// The series of a query result, read chunk by chunk; see [`InfluxClient::query_stream`].
+///
+/// ```
+/// # use influxdb_http::{Api, ClientConfig, InfluxClient, Query};
+/// # async fn count(client: &InfluxClient) -> Result<usize, influxdb_http::Error> {
+/// let mut stream = client.query_stream("weather", &Query::new("SELECT * FROM weather")).await?;
+/// let mut rows = 0;
+/// while let Some(series) = stream.next().await? {
+///     rows += series.values.len();
+/// }
+/// # Ok(rows) }
+/// ```
+pub struct SeriesStream {
+    response: Option<Response>,
+    url: String,
+    timeout: std::time::Duration,
+    buffer: Vec<u8>,
+    /// Bytes of `buffer` already searched for a newline.
+    scanned: usize,
+    ready: VecDeque<Result<Series, Error>>,
+    max_document_bytes: usize,
+}
+
+impl std::fmt::Debug for SeriesStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeriesStream")
+            .field("url", &self.url)
+            .field("buffered_bytes", &self.buffer.len())
+            .field("ready_series", &self.ready.len())
+            .finish()
+    }
+}
+
+impl SeriesStream {
+    /// The next series chunk, `Ok(None)` at the end.
+    ///
+    /// An error inside the response (unknown database, bad statement) is returned as
+    /// [`Error::Query`]; the stream can be read on for the following statements.
+    pub async fn next(&mut self) -> Result<Option<Series>, Error> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return item.map(Some);
+            }
+            let Some(document) = self.next_document().await? else {
+                return Ok(None);
+            };
+            let doc: Document =
+                serde_json::from_slice(&document).map_err(|e| Error::BadResponse {
+                    url: self.url.clone(),
+                    message: format!("invalid JSON chunk: {e}"),
+                })?;
+            if let Some(message) = doc.error {
+                return Err(Error::Query {
+                    statement_id: None,
+                    message,
+                });
+            }
+            for result in doc.results {
+                // Queued in response order, so series before an error are read first and
+                // statements after it can still be read.
+                if let Some(message) = result.error {
+                    self.ready.push_back(Err(Error::Query {
+                        statement_id: Some(result.statement_id),
+                        message,
+                    }));
+                }
+                for mut series in result.series {
+                    series.statement_id = result.statement_id;
+                    self.ready.push_back(Ok(series));
+                }
+            }
+        }
+    }
+
+    /// Reads all remaining series into memory.
+    ///
+    /// ```
+    /// # async fn all(s: influxdb_http::SeriesStream) -> Result<(), influxdb_http::Error> {
+    /// let series: Vec<influxdb_http::Series> = s.collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn collect(mut self) -> Result<Vec<Series>, Error> {
+        let mut all = Vec::new();
+        while let Some(series) = self.next().await? {
+            all.push(series);
+        }
+        Ok(all)
+    }
+
+    /// The next newline-terminated JSON document (the last may lack its newline).
+    async fn next_document(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        loop {
+            if let Some(pos) = memchr_newline(&self.buffer[self.scanned..]) {
+                let end = self.scanned + pos;
+                let rest = self.buffer.split_off(end + 1);
+                let mut document = std::mem::replace(&mut self.buffer, rest);
+                document.truncate(end);
+                self.scanned = 0;
+                if document.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                return Ok(Some(document));
+            }
+            self.scanned = self.buffer.len();
+            if self.buffer.len() > self.max_document_bytes {
+                return Err(Error::BadResponse {
+                    url: self.url.clone(),
+                    message: format!(
+                        "a JSON chunk exceeds {} bytes; lower the chunk size",
+                        self.max_document_bytes
+                    ),
+                });
+            }
+            let Some(response) = self.response.as_mut() else {
+                return Ok(None);
+            };
+            match response.chunk().await {
+                Ok(Some(bytes)) => self.buffer.extend_from_slice(&bytes),
+                Ok(None) => {
+                    self.response = None;
+                    let document = std::mem::take(&mut self.buffer);
+                    self.scanned = 0;
+                    if document.iter().all(u8::is_ascii_whitespace) {
+                        return Ok(None);
+                    }
+                    return Ok(Some(document));
+                }
+                Err(e) => {
+                    self.response = None;
+                    return Err(Error::from_reqwest(e, &self.url, self.timeout));
+                }
+            }
+        }
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+impl InfluxClient {
+    /// Runs an InfluxQL query on database `db` and streams its series chunk by chunk.
+    ///
+    /// Sent as `POST /query` with `db`, `q`, `epoch=ns`, `chunked=true`, `chunk_size` and
+    /// `params` in a form body, with the configured credentials (a 2.x token works through its
+    /// v1 compatibility API). `db` may be empty for statements that name no database.
+    ///
+    /// ```
+    /// # use influxdb_http::{Api, ClientConfig, InfluxClient, Query, Error};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Error> {
+    /// let client = InfluxClient::new(ClientConfig::new("http://127.0.0.1:9", Api::v1("db"))?)?;
+    /// let q = Query::new("SELECT * FROM weather WHERE station = $s").bind("s", "paris");
+    /// assert!(matches!(client.query_stream("weather", &q).await, Err(Error::Connect { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub async fn query_stream(&self, db: &str, query: &Query) -> Result<SeriesStream, Error> {
+        let url = self.endpoint("query")?;
+        let chunk_size = query.chunk_size.to_string();
+        let params = query.params_json();
+        let mut form = vec![
+            ("q", query.text.as_str()),
+            ("epoch", "ns"),
+            ("chunked", "true"),
+            ("chunk_size", chunk_size.as_str()),
+        ];
+        if !db.is_empty() {
+            form.push(("db", db));
+        }
+        if !query.params.is_empty() {
+            form.push(("params", params.as_str()));
+        }
+        let body = form_body(&form);
+        let request = self
+            .authorize(self.http.post(url.clone()))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body);
+        let response = match self.send(request, &url, false).await {
+            Ok(r) => r,
+            // 1.x answers 400 with {"error": …} for an unparsable query: that is a query error.
+            Err(Error::Http {
+                status: 400,
+                reason,
+                ..
+            }) => {
+                return Err(Error::Query {
+                    statement_id: None,
+                    message: reason,
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(SeriesStream {
+            response: Some(response),
+            url: shown_url(&url),
+            timeout: self.config.timeout,
+            buffer: Vec::new(),
+            scanned: 0,
+            ready: VecDeque::new(),
+            max_document_bytes: query.max_document_bytes,
+        })
+    }
+
+    /// Runs a query and collects every series chunk (for small results: schema, counts).
+    ///
+    /// ```
+    /// # use influxdb_http::{Api, ClientConfig, InfluxClient, Query, Error};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Error> {
+    /// let client = InfluxClient::new(ClientConfig::new("http://127.0.0.1:9", Api::v1("db"))?)?;
+    /// assert!(client.query("weather", &Query::new("SELECT count(*) FROM weather")).await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub async fn query(&self, db: &str, query: &Query) -> Result<Vec<Series>, Error> {
+        self.query_stream(db, query).await?.collect().await
+    }
+}
+
+/// `application/x-www-form-urlencoded` body.
+fn form_body(pairs: &[(&str, &str)]) -> String {
+    let mut url = Url::parse("http://form.invalid/").expect("constant URL parses");
+    url.query_pairs_mut().extend_pairs(pairs);
+    url.query().unwrap_or("").to_owned()
+}
+
+/// Quotes an InfluxQL identifier: `"name"` with `\` and `"` escaped.
+pub(crate) fn quote_ident(name: &str) -> String {
+    let mut quoted = String::with_capacity(name.len() + 2);
+    quoted.push('"');
+    for c in name.chars() {
+        if matches!(c, '"' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_ident(r#"we"ird\name"#), r#""we\"ird\\name""#);
+    }
+
+    #[test]
+    fn form_bodies_are_encoded() {
+        assert_eq!(
+            form_body(&[("q", "SELECT * FROM \"m\" WHERE a='b c'"), ("db", "x&y")]),
+            "q=SELECT+*+FROM+%22m%22+WHERE+a%3D%27b+c%27&db=x%26y"
+        );
+    }
+}
