@@ -1,1 +1,306 @@
-//! (parser engineer's module, being written)
+//! Byte scanning: where the next delimiter is. Kept apart from the grammar ([`crate::parse`]).
+//!
+//! Everything here answers "how far does this token run?" with lookup tables, word-at-a-time
+//! (SWAR) tests and `memchr`; nothing here knows what a point is. The grammar calls these
+//! functions and decides what the delimiter it finds means.
+//!
+//! ```
+//! use line_protocol::scan::{scan_name, NameClass};
+//!
+//! // A tag value runs to the first unescaped ',', '=', space or control byte.
+//! let s = scan_name(b"two\\ words,x=1", NameClass::Key);
+//! assert_eq!(s.end, 10);
+//! assert!(s.escaped);
+//! ```
+
+/// Control bytes 0x00–0x1F and DEL.
+const NONPRINT: u8 = 1;
+/// Bytes that stop a measurement run: `,` SP `\` and control bytes.
+const MEAS_STOP: u8 = 1 << 1;
+/// Bytes that stop a key or tag-value run: `,` `=` SP `\` and control bytes.
+const KEY_STOP: u8 = 1 << 2;
+/// Bytes a backslash escapes in a measurement: `,` SP.
+const MEAS_ESC: u8 = 1 << 3;
+/// Bytes a backslash escapes in keys and tag values: `,` `=` SP.
+const KEY_ESC: u8 = 1 << 4;
+/// Bytes that end a non-string field value: `,` SP CR LF.
+const VALUE_STOP: u8 = 1 << 5;
+/// Bytes not allowed in a comment: control bytes except TAB (CR and LF end it).
+const COMMENT_BAD: u8 = 1 << 6;
+/// Bytes of a timestamp token: `-` and digits.
+const TIME_CHAR: u8 = 1 << 7;
+
+const fn build_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut v = 0;
+        if c < 0x20 || c == 0x7f {
+            v |= NONPRINT | MEAS_STOP | KEY_STOP;
+            if c != b'\t' {
+                v |= COMMENT_BAD;
+            }
+        }
+        if c == b',' || c == b' ' || c == b'\\' {
+            v |= MEAS_STOP | KEY_STOP;
+        }
+        if c == b'=' {
+            v |= KEY_STOP | KEY_ESC;
+        }
+        if c == b',' || c == b' ' {
+            v |= MEAS_ESC | KEY_ESC;
+        }
+        if c == b',' || c == b' ' || c == b'\r' || c == b'\n' {
+            v |= VALUE_STOP;
+        }
+        if c == b'-' || c.is_ascii_digit() {
+            v |= TIME_CHAR;
+        }
+        t[b] = v;
+        b += 1;
+    }
+    t
+}
+
+static CLASSES: [u8; 256] = build_classes();
+
+#[inline(always)]
+fn class(b: u8) -> u8 {
+    CLASSES[b as usize]
+}
+
+/// Whether `b` is a control byte (0x00–0x1F or DEL), which the grammar calls nonprintable.
+///
+/// ```
+/// assert!(line_protocol::scan::is_nonprintable(b'\t'));
+/// assert!(!line_protocol::scan::is_nonprintable(b'a'));
+/// ```
+#[inline]
+pub fn is_nonprintable(b: u8) -> bool {
+    class(b) & NONPRINT != 0
+}
+
+/// Which escaping rules a name token follows.
+///
+/// ```
+/// use line_protocol::scan::{scan_name, NameClass};
+/// // '=' is ordinary in a measurement but ends a key.
+/// assert_eq!(scan_name(b"a=b c", NameClass::Measurement).end, 3);
+/// assert_eq!(scan_name(b"a=b c", NameClass::Key).end, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameClass {
+    /// A measurement: ends at `,` SP or a control byte; `\,` and `\ ` are escapes.
+    Measurement,
+    /// A tag key, tag value or field key: ends at `,` `=` SP or a control byte; `\,` `\=` `\ `
+    /// are escapes.
+    Key,
+}
+
+impl NameClass {
+    #[inline(always)]
+    fn masks(self) -> (u8, u8) {
+        match self {
+            NameClass::Measurement => (MEAS_STOP, MEAS_ESC),
+            NameClass::Key => (KEY_STOP, KEY_ESC),
+        }
+    }
+
+    /// Whether a backslash before `b` forms an escape sequence in this class.
+    ///
+    /// ```
+    /// use line_protocol::scan::NameClass;
+    /// assert!(NameClass::Key.escapes(b'='));
+    /// assert!(!NameClass::Measurement.escapes(b'='));
+    /// assert!(!NameClass::Key.escapes(b'\\'));
+    /// ```
+    #[inline]
+    pub fn escapes(self, b: u8) -> bool {
+        class(b) & self.masks().1 != 0
+    }
+}
+
+/// The extent of a name token found by [`scan_name`].
+///
+/// ```
+/// let s = line_protocol::scan::scan_name(b"cpu load", line_protocol::scan::NameClass::Measurement);
+/// assert_eq!((s.end, s.escaped), (3, false));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameScan {
+    /// Index of the first byte after the token (the unescaped delimiter, or the input length).
+    pub end: usize,
+    /// Whether the token holds at least one escape sequence (so it must be decoded).
+    pub escaped: bool,
+}
+
+/// Finds the end of a name token at the start of `input`.
+///
+/// A backslash escapes the next byte only when that byte is escapable for `class`; otherwise
+/// the backslash is an ordinary byte and the next byte is examined on its own (Go v2 rule, spec
+/// §3.2). A backslash at the very end of the input is ordinary.
+///
+/// ```
+/// use line_protocol::scan::{scan_name, NameClass};
+/// // `\\` is no escape: the second backslash escapes the space.
+/// assert_eq!(scan_name(b"a\\\\ b c", NameClass::Key).end, 5);
+/// assert_eq!(scan_name(b"a\\", NameClass::Key).end, 2);
+/// ```
+#[inline]
+pub fn scan_name(input: &[u8], class_: NameClass) -> NameScan {
+    let (stop, esc) = class_.masks();
+    let mut i = 0;
+    let mut escaped = false;
+    loop {
+        i = run_until(input, i, stop);
+        match input.get(i) {
+            Some(b'\\') => match input.get(i + 1) {
+                Some(&next) if class(next) & esc != 0 => {
+                    escaped = true;
+                    i += 2;
+                }
+                _ => i += 1,
+            },
+            _ => return NameScan { end: i, escaped },
+        }
+    }
+}
+
+/// First index `>= i` whose byte has a class bit of `stop`, or `input.len()`.
+#[inline(always)]
+fn run_until(input: &[u8], mut i: usize, stop: u8) -> usize {
+    // Names are short; an unrolled table walk beats setting up anything wider.
+    while let Some(chunk) = input.get(i..i + 4) {
+        if class(chunk[0]) & stop != 0 {
+            return i;
+        }
+        if class(chunk[1]) & stop != 0 {
+            return i + 1;
+        }
+        if class(chunk[2]) & stop != 0 {
+            return i + 2;
+        }
+        if class(chunk[3]) & stop != 0 {
+            return i + 3;
+        }
+        i += 4;
+    }
+    while let Some(&b) = input.get(i) {
+        if class(b) & stop != 0 {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Length of the non-string field value at the start of `input`: up to `,` SP CR LF or the end.
+///
+/// ```
+/// assert_eq!(line_protocol::scan::value_end(b"21.5,h=1"), 4);
+/// assert_eq!(line_protocol::scan::value_end(b"1\t"), 2);
+/// ```
+#[inline]
+pub fn value_end(input: &[u8]) -> usize {
+    run_until(input, 0, VALUE_STOP)
+}
+
+/// Length of the timestamp token at the start of `input`: the run of `-` and digits.
+///
+/// ```
+/// assert_eq!(line_protocol::scan::timestamp_end(b"-123 \n"), 4);
+/// ```
+#[inline]
+pub fn timestamp_end(input: &[u8]) -> usize {
+    input
+        .iter()
+        .position(|&b| class(b) & TIME_CHAR == 0)
+        .unwrap_or(input.len())
+}
+
+/// Number of leading spaces (0x20 only; TAB is not a separator).
+///
+/// ```
+/// assert_eq!(line_protocol::scan::spaces(b"   x"), 3);
+/// assert_eq!(line_protocol::scan::spaces(b"\tx"), 0);
+/// ```
+#[inline]
+pub fn spaces(input: &[u8]) -> usize {
+    input.iter().position(|&b| b != b' ').unwrap_or(input.len())
+}
+
+/// The extent of a string value found by [`string_end`].
+///
+/// ```
+/// let s = line_protocol::scan::string_end(b"a\\\"b\" x").unwrap();
+/// assert_eq!((s.end, s.escaped), (4, true));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StringScan {
+    /// Index of the closing quote.
+    pub end: usize,
+    /// Whether the content holds a decodable escape (`\"` `\\` `\n` `\r` `\t`).
+    pub escaped: bool,
+}
+
+/// Finds the closing quote of a string value whose content starts at `input[0]` (just after
+/// the opening quote). `None` if the input ends first. Every byte but an unescaped `"` is
+/// content, including LF and CR: strings may span lines.
+///
+/// ```
+/// use line_protocol::scan::string_end;
+/// assert_eq!(string_end(b"a\nb\" 1").unwrap().end, 3);
+/// assert!(string_end(b"a\\\"").is_none()); // the quote is escaped
+/// assert_eq!(string_end(b"a\\\\\"").unwrap().end, 3);
+/// ```
+#[inline]
+pub fn string_end(input: &[u8]) -> Option<StringScan> {
+    let mut i = 0;
+    let mut escaped = false;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', &input[i..])?;
+        if input[i] == b'"' {
+            return Some(StringScan { end: i, escaped });
+        }
+        // A backslash: whatever follows cannot close the string (`\"`), and `\\` is a pair,
+        // so skipping the next byte finds the same closing quote as the Go decoder.
+        let next = *input.get(i + 1)?;
+        escaped |= matches!(next, b'"' | b'\\' | b'n' | b'r' | b't');
+        i += 2;
+    }
+}
+
+/// Length of a comment's text at the start of `input` (just after `#`): up to the first byte
+/// that a comment may not hold (a control byte other than TAB; this includes CR and LF).
+///
+/// ```
+/// assert_eq!(line_protocol::scan::comment_end(b" a\tb\r\n"), 4);
+/// ```
+#[inline]
+pub fn comment_end(input: &[u8]) -> usize {
+    input
+        .iter()
+        .position(|&b| class(b) & COMMENT_BAD != 0)
+        .unwrap_or(input.len())
+}
+
+/// Index of the first LF at or after `from`, if any.
+///
+/// ```
+/// assert_eq!(line_protocol::scan::next_lf(b"ab\ncd\n", 3), Some(5));
+/// ```
+#[inline]
+pub fn next_lf(input: &[u8], from: usize) -> Option<usize> {
+    memchr::memchr(b'\n', input.get(from..)?).map(|k| from + k)
+}
+
+/// Number of LF bytes in `input`.
+///
+/// ```
+/// assert_eq!(line_protocol::scan::count_lf(b"a\nb\r\nc"), 2);
+/// ```
+#[inline]
+pub fn count_lf(input: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', input).count()
+}

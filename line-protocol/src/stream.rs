@@ -1,1 +1,0 @@
-//! (parser engineer's module, being written)
