@@ -168,8 +168,8 @@ pub struct WriteOutcome {
 /// Why a write call did not store all of its lines.
 ///
 /// Every variant says where the caller stands, so nothing is lost or written twice:
-/// - [`WriteError::Partial`]: the server took the whole body; the lines it names were
-///   rejected, all others are stored. Sending the body again would not fix the rejected lines.
+/// - [`WriteError::Partial`]: the server answered for the whole body; the lines its reasons
+///   name were rejected, the others stored (see the variant for 1.x's one exception).
 /// - [`WriteError::Rejected`] / [`WriteError::GaveUp`]: `body[..resume_offset]` is settled
 ///   (stored, or rejected as partial writes listed in `partial`), `body[resume_offset..]` was
 ///   not stored (except by an ambiguous attempt, which a resend overwrites with identical
@@ -187,8 +187,10 @@ pub struct WriteOutcome {
 /// ```
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    /// InfluxDB stored the good lines and rejected others (`400 partial write`, or a field type
-    /// conflict). Not retried: the good lines are already stored.
+    /// InfluxDB rejected some lines and took the rest: `partial write: …` (the good lines are
+    /// stored), `422` from 2.x (points dropped), or 1.x's bare `field type conflict` when parse
+    /// errors and a type conflict meet in one batch (the good lines may or may not be stored).
+    /// Never retried: a resend cannot fix the rejected lines and could only duplicate work.
     #[error("partial write ({} rejection(s)): {}", reasons.len(), reasons.first().map(String::as_str).unwrap_or(""))]
     Partial {
         /// InfluxDB's reason for each request that was partially rejected.

@@ -24,13 +24,14 @@
 //! - [`config`]: endpoint, [`Api`] flavour (v1 database / v2 bucket), timeouts, encoding, retries;
 //! - [`secret`]: tokens and passwords from the environment or a file, never printed;
 //! - [`client`]: [`InfluxClient`], ping, `CREATE DATABASE`;
-//! - [`write`]: writes with retries, 413 splitting and partial-write reporting (read its notes
+//! - [`write`](mod@write): writes with retries, 413 splitting and partial-write reporting (read its notes
 //!   on why nothing is lost or written twice);
 //! - [`batch`]: [`Batcher`] groups lines into batches;
 //! - [`query`]: [`Query`], [`SeriesStream`], [`Series`];
 //! - [`schema`]: `SHOW FIELD KEYS` / `TAG KEYS` / `MEASUREMENTS`, [`FieldType`];
 //! - [`error`]: [`Error`], [`WriteError`], [`WriteOutcome`];
-//! - `local_influxd` (feature `test-server`): [`LocalInfluxd`], [`TestInflux`] for tests.
+//! - `local_influxd` (feature `test-server`): `LocalInfluxd` and `TestInflux` start or find a
+//!   real InfluxDB for tests.
 
 pub mod batch;
 pub mod client;
