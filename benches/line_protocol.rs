@@ -1,2 +1,240 @@
-//! Criterion benchmark (being written).
-fn main() {}
+//! Line protocol: our parser and serializer against the IOx `influxdb-line-protocol` crate.
+//!
+//! Groups (peer in the same group, throughput in input bytes):
+//! - `parse/<corpus>`: `ours` (zero-allocation `next_into` reuse), `ours-iter` (one `Point`
+//!   per line) and `influxdb-line-protocol`; every measurement, tag, field value and timestamp
+//!   is touched through `black_box`.
+//! - `serialize/<corpus>`: `ours` (verbatim), `ours-canonical` and the crate's
+//!   `LineProtocolBuilder` writing the same points into a reused buffer.
+//!
+//! Corpora are generated deterministically at setup (see `corpus/`); setup asserts that both
+//! parsers read every line the same way and that our serialized output parses back equal.
+//!
+//! Run: `cargo bench --bench line_protocol -- --warm-up-time 1 --measurement-time 3`.
+
+mod corpus;
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use influxdb_line_protocol as iox;
+use line_protocol::serialize::Serializer;
+use line_protocol::{FieldValue, Point};
+
+/// Parses the corpus with both parsers and panics on the first line they read differently.
+fn assert_parsers_agree(name: &str, text: &str) {
+    let ours = line_protocol::parse_lines(text.as_bytes());
+    let theirs = iox::parse_lines(text);
+    let mut count = 0;
+    for (n, (a, b)) in ours.zip(theirs).enumerate() {
+        let a = a.unwrap_or_else(|e| panic!("{name}: our parser rejects point {n}: {e}"));
+        let b =
+            b.unwrap_or_else(|e| panic!("{name}: influxdb-line-protocol rejects point {n}: {e}"));
+        assert_eq!(
+            a.measurement,
+            b.series.measurement.as_str(),
+            "{name} point {n}"
+        );
+        let their_tags: Vec<(&str, &str)> = b
+            .series
+            .tag_set
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let our_tags: Vec<(&str, &str)> = a.tags.iter().map(|t| (&*t.key, &*t.value)).collect();
+        assert_eq!(our_tags, their_tags, "{name} point {n}");
+        assert_eq!(a.fields.len(), b.field_set.len(), "{name} point {n}");
+        for (f, (k, v)) in a.fields.iter().zip(&b.field_set) {
+            assert_eq!(f.key, k.as_str(), "{name} point {n}");
+            let same = match (&f.value, v) {
+                (FieldValue::Float(x), iox::FieldValue::F64(y)) => x.to_bits() == y.to_bits(),
+                (FieldValue::Integer(x), iox::FieldValue::I64(y)) => x == y,
+                (FieldValue::UInteger(x), iox::FieldValue::U64(y)) => x == y,
+                (FieldValue::String(x), iox::FieldValue::String(y)) => x == y.as_str(),
+                (FieldValue::Boolean(x), iox::FieldValue::Boolean(y)) => x == y,
+                _ => false,
+            };
+            assert!(
+                same,
+                "{name} point {n} field {}: {:?} vs {v:?}",
+                f.key, f.value
+            );
+        }
+        assert_eq!(a.timestamp, b.timestamp, "{name} point {n}");
+        count += 1;
+    }
+    assert_eq!(
+        count,
+        text.lines().count(),
+        "{name}: both parsers yield every line"
+    );
+}
+
+fn touch_ours(p: &Point<'_>) {
+    black_box(&*p.measurement);
+    for t in &p.tags {
+        black_box((&*t.key, &*t.value));
+    }
+    for f in &p.fields {
+        black_box(&*f.key);
+        match &f.value {
+            FieldValue::Float(v) => black_box(*v).to_bits(),
+            FieldValue::Integer(v) => black_box(*v) as u64,
+            FieldValue::UInteger(v) => black_box(*v),
+            FieldValue::String(s) => black_box(&**s).len() as u64,
+            FieldValue::Boolean(v) => black_box(*v) as u64,
+        };
+    }
+    black_box(p.timestamp);
+}
+
+fn touch_iox(p: &iox::ParsedLine<'_>) {
+    black_box(p.series.measurement.as_str());
+    for (k, v) in p.series.tag_set.iter().flatten() {
+        black_box((k.as_str(), v.as_str()));
+    }
+    for (k, v) in &p.field_set {
+        black_box(k.as_str());
+        match v {
+            iox::FieldValue::F64(v) => black_box(*v).to_bits(),
+            iox::FieldValue::I64(v) => black_box(*v) as u64,
+            iox::FieldValue::U64(v) => black_box(*v),
+            iox::FieldValue::String(s) => black_box(s.as_str()).len() as u64,
+            iox::FieldValue::Boolean(v) => black_box(*v) as u64,
+        };
+    }
+    black_box(p.timestamp);
+}
+
+/// Writes `p` with the crate's typestate builder (one value method per type).
+fn iox_build(buf: Vec<u8>, p: &Point<'_>) -> Vec<u8> {
+    let mut b = iox::LineProtocolBuilder::new_with(buf).measurement(&p.measurement);
+    for t in &p.tags {
+        b = b.tag(&t.key, &t.value);
+    }
+    let (first, rest) = p.fields.split_first().expect("parsed points have fields");
+    let mut b = match &first.value {
+        FieldValue::Float(v) => b.field(&first.key, *v),
+        FieldValue::Integer(v) => b.field(&first.key, *v),
+        FieldValue::UInteger(v) => b.field(&first.key, *v),
+        FieldValue::String(v) => b.field(&first.key, &**v),
+        FieldValue::Boolean(v) => b.field(&first.key, *v),
+    };
+    for f in rest {
+        b = match &f.value {
+            FieldValue::Float(v) => b.field(&f.key, *v),
+            FieldValue::Integer(v) => b.field(&f.key, *v),
+            FieldValue::UInteger(v) => b.field(&f.key, *v),
+            FieldValue::String(v) => b.field(&f.key, &**v),
+            FieldValue::Boolean(v) => b.field(&f.key, *v),
+        };
+    }
+    match p.timestamp {
+        Some(ts) => b.timestamp(ts).close_line().build(),
+        None => b.close_line().build(),
+    }
+}
+
+fn bench_parse(c: &mut Criterion, corpora: &[corpus::Corpus]) {
+    for corpus in corpora {
+        let bytes = corpus.text.as_bytes();
+        let mut group = c.benchmark_group(format!("parse/{}", corpus.name));
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function("ours", |b| {
+            b.iter(|| {
+                let mut lines = line_protocol::parse_lines(black_box(bytes));
+                let mut point = Point::default();
+                while let Some(result) = lines.next_into(&mut point) {
+                    result.expect("corpus lines are valid");
+                    touch_ours(&point);
+                }
+            })
+        });
+        group.bench_function("ours-iter", |b| {
+            b.iter(|| {
+                for p in line_protocol::parse_lines(black_box(bytes)) {
+                    touch_ours(&p.expect("corpus lines are valid"));
+                }
+            })
+        });
+        group.bench_function("influxdb-line-protocol", |b| {
+            b.iter(|| {
+                for p in iox::parse_lines(black_box(&corpus.text)) {
+                    touch_iox(&p.expect("corpus lines are valid"));
+                }
+            })
+        });
+        group.finish();
+    }
+}
+
+fn bench_serialize(c: &mut Criterion, corpora: &[corpus::Corpus]) {
+    for corpus in corpora {
+        let points: Vec<Point<'static>> = line_protocol::parse_lines(corpus.text.as_bytes())
+            .map(|p| p.expect("corpus lines are valid").into_owned())
+            .collect();
+        // Our output must read back as the same points.
+        let mut check = Vec::new();
+        for p in &points {
+            Serializer::verbatim()
+                .write(p, &mut check)
+                .expect("corpus points serialize");
+        }
+        let reparsed =
+            line_protocol::parse_lines(&check).map(|p| p.expect("serialized output parses"));
+        assert!(
+            reparsed.eq(points.iter().cloned()),
+            "{}: serialize round trip",
+            corpus.name
+        );
+
+        let mut group = c.benchmark_group(format!("serialize/{}", corpus.name));
+        group.throughput(Throughput::Bytes(corpus.text.len() as u64));
+        let mut buf = Vec::with_capacity(corpus.text.len() * 2);
+        group.bench_function("ours", |b| {
+            b.iter(|| {
+                buf.clear();
+                for p in black_box(&points) {
+                    Serializer::verbatim()
+                        .write(p, &mut buf)
+                        .expect("corpus points serialize");
+                }
+                black_box(buf.len())
+            })
+        });
+        group.bench_function("ours-canonical", |b| {
+            b.iter(|| {
+                buf.clear();
+                for p in black_box(&points) {
+                    Serializer::canonical()
+                        .write(p, &mut buf)
+                        .expect("corpus points serialize");
+                }
+                black_box(buf.len())
+            })
+        });
+        group.bench_function("influxdb-line-protocol", |b| {
+            b.iter(|| {
+                buf.clear();
+                for p in black_box(&points) {
+                    buf = iox_build(std::mem::take(&mut buf), p);
+                }
+                black_box(buf.len())
+            })
+        });
+        group.finish();
+    }
+}
+
+fn line_protocol_benches(c: &mut Criterion) {
+    let corpora = corpus::all();
+    for corpus in &corpora {
+        assert_parsers_agree(corpus.name, &corpus.text);
+    }
+    bench_parse(c, &corpora);
+    bench_serialize(c, &corpora);
+}
+
+criterion_group!(benches, line_protocol_benches);
+criterion_main!(benches);

@@ -1,1 +1,103 @@
-fn main() {}
+//! `lp`: check, format and convert InfluxDB line protocol.
+//!
+//! Thin glue over the `line_protocol` library: argument parsing, input opening, output
+//! buffering and exit codes. Input is streamed with `PointReader`, so memory stays bounded for
+//! stdin and for files of any size.
+
+// The crate root sits beside its module folder, hence the explicit paths.
+#[path = "lp/input.rs"]
+mod input;
+#[path = "lp/json.rs"]
+mod json;
+#[path = "lp/run.rs"]
+mod run;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use line_protocol::Precision;
+
+use crate::run::{Command, Outcome};
+
+const AFTER_HELP: &str = "\
+Exit status: 0 when every line is good, 1 when any line is bad (the good ones are still
+processed), 2 on a usage or I/O error.
+
+Bad lines are reported as `FILE:LINE:COL: message` (`<stdin>` for standard input); a summary
+`N points, M errors` follows. `check` prints both to stdout; `fmt` prints them to stderr so
+stdout carries only line protocol; `json` writes one `{\"error\":…,\"line\":N,\"column\":C}`
+object per bad line in the output stream and the summary to stderr.";
+
+/// Check, format and convert InfluxDB line protocol.
+#[derive(Debug, Parser)]
+#[command(name = "lp", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Report every bad line; print nothing for good ones.
+    ///
+    /// Diagnostics `FILE:LINE:COL: message` and the summary `N points, M errors` go to stdout.
+    Check(InputArgs),
+    /// Rewrite as canonical line protocol: tags sorted by key, minimal escaping, one space
+    /// between sections, timestamps in nanoseconds.
+    ///
+    /// Points go to stdout; diagnostics and the summary go to stderr. Lines that parse but
+    /// cannot be written canonically (duplicate tag keys) are reported as errors too.
+    Fmt(InputArgs),
+    /// Convert to JSON Lines, one object per point:
+    /// {"measurement":"m","tags":[["k","v"]],"fields":[["f",{"type":"float","value":1.5}]],"timestamp":1700000000000000000}
+    ///
+    /// `type` is one of float, int, uint, string, bool; `timestamp` is in nanoseconds (or
+    /// null). A bad line becomes {"error":"message","line":N,"column":C}; the summary goes to
+    /// stderr.
+    Json(InputArgs),
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// The file to read; `-` or nothing reads standard input.
+    #[arg(value_name = "FILE|-", default_value = "-")]
+    file: PathBuf,
+    /// The unit the input's timestamps are written in: ns, us, ms or s.
+    #[arg(long, value_name = "UNIT", default_value = "ns")]
+    precision: Precision,
+    /// Reject lines longer than this many bytes (bounds memory on hostile input).
+    #[arg(long, value_name = "BYTES")]
+    max_line_length: Option<usize>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (command, args) = match cli.command {
+        CliCommand::Check(a) => (Command::Check, a),
+        CliCommand::Fmt(a) => (Command::Fmt, a),
+        CliCommand::Json(a) => (Command::Json, a),
+    };
+    let options = run::Options {
+        precision: args.precision,
+        max_line_length: args.max_line_length,
+    };
+    match input::open(&args.file).and_then(|input| run::run(command, input, &options)) {
+        Ok(Outcome { errors: 0, .. }) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = io::stdout().flush();
+            eprintln!("lp: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `lp json big.lp | head` closes our stdout early: that is the reader's choice, not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}
