@@ -275,6 +275,29 @@ impl SeriesStream {
         Ok(all)
     }
 
+    /// The series as a [`Stream`](futures_util::Stream), for `StreamExt` combinators; it ends
+    /// after the last series or after a transport error (other errors are items too).
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// # async fn rows(s: influxdb_http::SeriesStream) -> Result<usize, influxdb_http::Error> {
+    /// let mut series = std::pin::pin!(s.into_stream());
+    /// let mut rows = 0;
+    /// while let Some(chunk) = series.next().await {
+    ///     rows += chunk?.values.len();
+    /// }
+    /// # Ok(rows) }
+    /// ```
+    pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<Series, Error>> + Send {
+        futures_util::stream::unfold(self, |mut stream| async move {
+            match stream.next().await {
+                Ok(Some(series)) => Some((Ok(series), stream)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), stream)),
+            }
+        })
+    }
+
     /// The next newline-terminated JSON document (the last may lack its newline).
     async fn next_document(&mut self) -> Result<Option<Vec<u8>>, Error> {
         loop {
