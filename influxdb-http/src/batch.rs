@@ -31,7 +31,7 @@ pub struct Batch {
 ///     batches.extend(batcher.push(line.as_bytes()));
 /// }
 /// batches.extend(batcher.finish());
-/// // Each line is 17 bytes with its newline, so at most one fits in 30 bytes… plus none more.
+/// // Each line takes 17 bytes with its newline: two would exceed 30, so one line per batch.
 /// assert_eq!(batches.iter().map(|b| b.lines).sum::<usize>(), 5);
 /// assert!(batches.iter().all(|b| b.bytes.len() <= 30));
 /// ```
@@ -51,8 +51,16 @@ impl Default for Batcher {
 
 impl Batcher {
     /// Default lines per batch.
+    ///
+    /// ```
+    /// assert_eq!(influxdb_http::Batcher::DEFAULT_MAX_LINES, 5000);
+    /// ```
     pub const DEFAULT_MAX_LINES: usize = 5000;
     /// Default bytes per batch (well under InfluxDB's 25 MB default body limit).
+    ///
+    /// ```
+    /// assert_eq!(influxdb_http::Batcher::DEFAULT_MAX_BYTES, 4 << 20);
+    /// ```
     pub const DEFAULT_MAX_BYTES: usize = 4 * 1024 * 1024;
 
     /// A batcher with the given limits (each at least 1).

@@ -27,7 +27,8 @@
 //! - [`write`](mod@write): writes with retries, 413 splitting and partial-write reporting (read its notes
 //!   on why nothing is lost or written twice);
 //! - [`batch`]: [`Batcher`] groups lines into batches;
-//! - [`query`]: [`Query`], [`SeriesStream`], [`Series`];
+//! - [`query`]: [`Query`], [`Series`], [`InfluxClient::query_stream`];
+//! - [`series_stream`]: [`SeriesStream`] reads chunked results in bounded memory;
 //! - [`schema`]: `SHOW FIELD KEYS` / `TAG KEYS` / `MEASUREMENTS`, [`FieldType`];
 //! - [`error`]: [`Error`], [`WriteError`], [`WriteOutcome`];
 //! - `local_influxd` (feature `test-server`): `LocalInfluxd` and `TestInflux` start or find a
@@ -43,6 +44,7 @@ pub mod query;
 mod retry;
 pub mod schema;
 pub mod secret;
+pub mod series_stream;
 mod split;
 pub mod write;
 
@@ -52,7 +54,8 @@ pub use config::{Api, ClientConfig, ContentEncoding, Credentials, RetryPolicy};
 pub use error::{Error, WriteError, WriteOutcome};
 #[cfg(feature = "test-server")]
 pub use local_influxd::{LocalInfluxd, LocalInfluxdError, TestInflux};
-pub use query::{Query, Series, SeriesStream};
+pub use query::{Query, Series};
 pub use reqwest::Url;
 pub use schema::FieldType;
 pub use secret::{Secret, SecretError};
+pub use series_stream::SeriesStream;

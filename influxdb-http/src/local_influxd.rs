@@ -80,6 +80,12 @@ impl LocalInfluxd {
     /// Starts a server on free loopback ports and waits until it answers `/ping`.
     ///
     /// Retries twice with new ports if the server dies at start (a port taken in between).
+    ///
+    /// ```
+    /// if let Ok(server) = influxdb_http::LocalInfluxd::start() {
+    ///     assert!(server.url().starts_with("http://127.0.0.1:"));
+    /// }
+    /// ```
     pub fn start() -> Result<Self, LocalInfluxdError> {
         let mut last = None;
         for _ in 0..3 {
@@ -93,16 +99,37 @@ impl LocalInfluxd {
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234`.
+    ///
+    /// ```
+    /// if let Ok(server) = influxdb_http::LocalInfluxd::start() {
+    ///     assert_eq!(server.url(), format!("http://{}", server.http_addr()));
+    /// }
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
 
     /// The HTTP listen address.
+    ///
+    /// ```
+    /// if let Ok(server) = influxdb_http::LocalInfluxd::start() {
+    ///     assert!(server.http_addr().ip().is_loopback());
+    /// }
+    /// ```
     pub fn http_addr(&self) -> SocketAddr {
         self.http_addr
     }
 
     /// The temporary folder holding config, data and log (removed on drop).
+    ///
+    /// ```
+    /// if let Ok(server) = influxdb_http::LocalInfluxd::start() {
+    ///     let dir = server.dir().to_owned();
+    ///     assert!(dir.join("influxdb.conf").is_file());
+    ///     drop(server);
+    ///     assert!(!dir.exists());
+    /// }
+    /// ```
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -172,7 +199,13 @@ impl LocalInfluxd {
         }
     }
 
-    /// The server's output so far.
+    /// The server's output so far (it logs at `warn` level, so usually little).
+    ///
+    /// ```
+    /// if let Ok(server) = influxdb_http::LocalInfluxd::start() {
+    ///     let _log: String = server.log();
+    /// }
+    /// ```
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("influxd.log")).unwrap_or_default()
     }
@@ -253,6 +286,14 @@ pub enum TestInflux {
 impl TestInflux {
     /// `$INFLUX_URL` if set; else under `CI` an error; else a [`LocalInfluxd`], or `None`
     /// (with a notice on stderr) when `influxd` is not installed.
+    ///
+    /// ```
+    /// match influxdb_http::TestInflux::from_env() {
+    ///     Ok(Some(influx)) => assert!(influx.url().starts_with("http")),
+    ///     Ok(None) => {}                       // no server locally: the test skips
+    ///     Err(e) => eprintln!("a test fails here: {e}"),
+    /// }
+    /// ```
     pub fn from_env() -> Result<Option<Self>, LocalInfluxdError> {
         if let Ok(url) = std::env::var("INFLUX_URL")
             && !url.is_empty()
@@ -273,6 +314,11 @@ impl TestInflux {
     }
 
     /// The server's base URL.
+    ///
+    /// ```
+    /// let influx = influxdb_http::TestInflux::External("http://127.0.0.1:8086".into());
+    /// assert_eq!(influx.url(), "http://127.0.0.1:8086");
+    /// ```
     pub fn url(&self) -> &str {
         match self {
             TestInflux::External(url) => url,
