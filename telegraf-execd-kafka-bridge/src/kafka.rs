@@ -1,0 +1,267 @@
+//! Kafka clients as the bridge configures them: the idempotent producer with its delivery
+//! bookkeeping, and a log bridge that speaks Telegraf's stderr prefixes.
+//!
+//! librdkafka recovers from broker outages by itself (reconnects, leader changes, retries), so
+//! its complaints while it does are warnings (`W! `). The bridge decides what is fatal: a failed
+//! delivery, a fatal producer error, or no acknowledgement within `kafka_timeout`.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rdkafka::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{DeliveryResult, ProducerContext};
+
+use crate::checkpoint::AckTracker;
+use crate::config::{KafkaProperties, PINNED_PRODUCER_PROPERTIES};
+use crate::health::HealthStats;
+
+/// librdkafka settings the bridge uses unless the config sets them: small in-memory queues keep
+/// the resident size low, and a short linger batches messages without adding much latency.
+const PRODUCER_DEFAULTS: [(&str, &str); 4] = [
+    ("queue.buffering.max.messages", "50000"),
+    ("queue.buffering.max.kbytes", "16384"),
+    ("linger.ms", "5"),
+    ("client.id", "telegraf-execd-kafka-bridge"),
+];
+
+/// The connection settings from the config's `kafka` table, as an rdkafka `ClientConfig`
+/// (shared by the producer, the admin client and consumers).
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::config::KafkaProperties;
+/// let mut k = KafkaProperties::default();
+/// k.set("bootstrap.servers", "127.0.0.1:9092");
+/// let c = telegraf_execd_kafka_bridge::kafka::client_config(&k);
+/// assert_eq!(c.get("bootstrap.servers"), Some("127.0.0.1:9092"));
+/// ```
+pub fn client_config(properties: &KafkaProperties) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    for (key, value) in properties.iter() {
+        config.set(key, value);
+    }
+    config
+}
+
+/// The producer settings: the user's properties, the bridge's defaults where unset, and the
+/// properties exactly-once depends on (see [`crate::resume`]).
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::config::KafkaProperties;
+/// let mut k = KafkaProperties::default();
+/// k.set("linger.ms", "20");
+/// let c = telegraf_execd_kafka_bridge::kafka::producer_config(&k);
+/// assert_eq!(c.get("enable.idempotence"), Some("true"));
+/// assert_eq!(c.get("acks"), Some("all"));
+/// assert_eq!(c.get("linger.ms"), Some("20"));
+/// ```
+pub fn producer_config(properties: &KafkaProperties) -> ClientConfig {
+    let mut config = client_config(properties);
+    for (key, value) in PRODUCER_DEFAULTS {
+        if config.get(key).is_none() {
+            config.set(key, value);
+        }
+    }
+    for (key, value) in PINNED_PRODUCER_PROPERTIES {
+        config.set(key, value);
+    }
+    config
+}
+
+/// The first delivery failure; once set, the export stops.
+pub type DeliveryFailure = Arc<Mutex<Option<String>>>;
+
+/// Producer context: acknowledges deliveries in the [`AckTracker`], feeds the health metrics,
+/// and logs librdkafka with Telegraf prefixes.
+#[derive(Debug, Clone)]
+pub struct DeliveryContext {
+    tracker: Arc<Mutex<AckTracker>>,
+    stats: Arc<HealthStats>,
+    failure: DeliveryFailure,
+}
+
+impl DeliveryContext {
+    /// A context sharing the tracker, counters and failure slot with the exporter.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, health::HealthStats, kafka::DeliveryContext};
+    /// let ctx = DeliveryContext::new(
+    ///     Arc::new(Mutex::new(AckTracker::new(None))),
+    ///     Arc::new(HealthStats::new()),
+    ///     Default::default(),
+    /// );
+    /// assert!(ctx.failure().is_none());
+    /// ```
+    pub fn new(
+        tracker: Arc<Mutex<AckTracker>>,
+        stats: Arc<HealthStats>,
+        failure: DeliveryFailure,
+    ) -> Self {
+        DeliveryContext {
+            tracker,
+            stats,
+            failure,
+        }
+    }
+
+    /// The first delivery failure, if any.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, health::HealthStats, kafka::DeliveryContext};
+    /// # let ctx = DeliveryContext::new(Arc::new(Mutex::new(AckTracker::new(None))), Arc::new(HealthStats::new()), Default::default());
+    /// assert_eq!(ctx.failure(), None);
+    /// ```
+    pub fn failure(&self) -> Option<String> {
+        lock(&self.failure).clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock means a panic on another thread; the data is still consistent for our
+    // purposes (counters and a queue only mutated under the lock).
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ClientContext for DeliveryContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        log_librdkafka(level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.stats.add_error();
+        log::warn!("kafka: {error}: {reason}");
+    }
+}
+
+impl ProducerContext for DeliveryContext {
+    type DeliveryOpaque = usize;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
+        match result {
+            Ok(_) => {
+                let now = Instant::now();
+                let mut tracker = lock(&self.tracker);
+                if let Some(latency) = tracker.acknowledge(seq as u64, now) {
+                    self.stats.add_exported(1);
+                    self.stats.record_latency(latency);
+                }
+                self.stats.set_in_flight(tracker.in_flight());
+                if tracker.in_flight() == 0
+                    && let Some(w) = tracker.watermark()
+                {
+                    self.stats.advance_position(w.time);
+                }
+            }
+            Err((error, _)) => {
+                self.stats.add_error();
+                let mut failure = lock(&self.failure);
+                if failure.is_none() {
+                    *failure = Some(format!("delivery failed: {error}"));
+                }
+            }
+        }
+    }
+}
+
+/// A plain client context (admin client, consumers) that logs like [`DeliveryContext`].
+///
+/// ```
+/// let _ = telegraf_execd_kafka_bridge::kafka::LoggingContext;
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoggingContext;
+
+impl ClientContext for LoggingContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        log_librdkafka(level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        log::warn!("kafka: {error}: {reason}");
+    }
+}
+
+/// librdkafka's own log lines: problems it recovers from are warnings, chatter is debug.
+fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
+    match level {
+        RDKafkaLogLevel::Emerg
+        | RDKafkaLogLevel::Alert
+        | RDKafkaLogLevel::Critical
+        | RDKafkaLogLevel::Error
+        | RDKafkaLogLevel::Warning => log::warn!("librdkafka {fac}: {message}"),
+        RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+            log::info!("librdkafka {fac}: {message}")
+        }
+        RDKafkaLogLevel::Debug => log::debug!("librdkafka {fac}: {message}"),
+    }
+}
+
+/// Number of partitions of `topic`, from the cluster's metadata.
+///
+/// ```no_run
+/// use rdkafka::producer::BaseProducer;
+/// let p: BaseProducer = rdkafka::ClientConfig::new().set("bootstrap.servers", "127.0.0.1:9092").create()?;
+/// let n = telegraf_execd_kafka_bridge::kafka::partition_count(p.client(), "weather", std::time::Duration::from_secs(5))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn partition_count<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    topic: &str,
+    timeout: Duration,
+) -> Result<i32, TopicLookupError> {
+    let metadata = client
+        .fetch_metadata(Some(topic), timeout)
+        .map_err(|source| TopicLookupError::Kafka {
+            topic: topic.to_string(),
+            source,
+        })?;
+    let found = metadata.topics().iter().find(|t| t.name() == topic);
+    match found {
+        Some(t) if t.error().is_none() && !t.partitions().is_empty() => {
+            Ok(i32::try_from(t.partitions().len()).unwrap_or(i32::MAX))
+        }
+        Some(t) => Err(TopicLookupError::Missing {
+            topic: topic.to_string(),
+            detail: t
+                .error()
+                .map(|e| format!("{:?}", rdkafka::types::RDKafkaErrorCode::from(e)))
+                .unwrap_or_else(|| "no partitions".into()),
+        }),
+        None => Err(TopicLookupError::Missing {
+            topic: topic.to_string(),
+            detail: "not in the cluster's metadata".into(),
+        }),
+    }
+}
+
+/// Why a topic's partition count is unknown.
+///
+/// ```
+/// let e = telegraf_execd_kafka_bridge::kafka::TopicLookupError::Missing { topic: "weather".into(), detail: "UnknownTopicOrPartition".into() };
+/// assert!(e.to_string().contains("create-topics"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum TopicLookupError {
+    /// The metadata request failed (Kafka unreachable within the timeout).
+    #[error("fetching metadata of topic {topic:?}: {source}")]
+    Kafka {
+        /// The topic.
+        topic: String,
+        /// The client error.
+        #[source]
+        source: KafkaError,
+    },
+    /// The topic does not exist.
+    #[error(
+        "topic {topic:?} is not usable ({detail}); create it first, e.g. with `telegraf-execd-kafka-bridge create-topics`"
+    )]
+    Missing {
+        /// The topic.
+        topic: String,
+        /// The broker's answer.
+        detail: String,
+    },
+}

@@ -1,0 +1,171 @@
+//! A point's place in the export order, and how it travels in Kafka headers.
+//!
+//! InfluxDB identifies a point by measurement, tag set and timestamp (writing the same three
+//! again overwrites fields), so `(time, series key)` names every point uniquely. The bridge
+//! exports in that order: by nanosecond timestamp, then by the canonical series key (the
+//! line-protocol prefix `measurement,k1=v1,k2=v2` with tags sorted and escaped), compared
+//! byte-wise. The order is total, and it is the same on every run, which is what lets a
+//! restarted bridge tell already-exported points from new ones.
+
+use std::fmt;
+
+/// The Kafka header holding the measurement name.
+pub const HEADER_MEASUREMENT: &str = "measurement";
+/// The Kafka header holding the point's [`ExportPosition`] (`<time ns> <series key>`).
+pub const HEADER_POSITION: &str = "export-position";
+/// The Kafka header holding the low watermark: every point at or before it is acknowledged on
+/// every partition (absent while nothing is acknowledged yet).
+pub const HEADER_WATERMARK: &str = "export-watermark";
+
+/// A point's position in the export order: timestamp first, then series key.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::position::ExportPosition;
+/// let a = ExportPosition::new(10, "weather,station=b");
+/// let b = ExportPosition::new(10, "weather,station=c");
+/// let c = ExportPosition::new(11, "weather,station=a");
+/// assert!(a < b && b < c);
+/// assert_eq!(a.to_string(), "10 weather,station=b");
+/// assert_eq!("10 weather,station=b".parse::<ExportPosition>().unwrap(), a);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ExportPosition {
+    /// Nanoseconds since the Unix epoch.
+    pub time: i64,
+    /// The canonical, escaped series key (`measurement,tag=value,...`).
+    pub series: String,
+}
+
+/// A header value that is not `<integer> <series key>`.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::position::ExportPosition;
+/// let e = "soon weather".parse::<ExportPosition>().unwrap_err();
+/// assert!(e.to_string().contains("soon weather"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid export position {text:?}: expected `<time ns> <series key>`")]
+pub struct PositionParseError {
+    /// The text that failed to parse.
+    pub text: String,
+}
+
+impl ExportPosition {
+    /// Builds a position.
+    ///
+    /// ```
+    /// let p = telegraf_execd_kafka_bridge::position::ExportPosition::new(-5, "m");
+    /// assert_eq!(p.time, -5);
+    /// ```
+    pub fn new(time: i64, series: impl Into<String>) -> Self {
+        ExportPosition {
+            time,
+            series: series.into(),
+        }
+    }
+
+    /// Parses a header value; the inverse of `Display`.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::position::ExportPosition;
+    /// let p = ExportPosition::from_header(b"7 weather,station=a\\ b").unwrap();
+    /// assert_eq!(p, ExportPosition::new(7, "weather,station=a\\ b"));
+    /// assert!(ExportPosition::from_header(b"\xff").is_err());
+    /// ```
+    pub fn from_header(bytes: &[u8]) -> Result<Self, PositionParseError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| PositionParseError {
+            text: String::from_utf8_lossy(bytes).into_owned(),
+        })?;
+        text.parse()
+    }
+}
+
+impl fmt::Display for ExportPosition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.time, self.series)
+    }
+}
+
+impl std::str::FromStr for ExportPosition {
+    type Err = PositionParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = || PositionParseError {
+            text: text.to_string(),
+        };
+        // The time never contains a space, so the first space separates the two parts even
+        // when the series key holds escaped spaces.
+        let (time, series) = text.split_once(' ').ok_or_else(error)?;
+        let time = time.parse::<i64>().map_err(|_| error())?;
+        if series.is_empty() {
+            return Err(error());
+        }
+        Ok(ExportPosition::new(time, series))
+    }
+}
+
+/// The series key of one serialized line-protocol line: everything before the first space that
+/// does not follow a backslash.
+///
+/// A serializer never ends a name with a backslash (it would escape the delimiter after it) and
+/// always writes a space inside a name as `\ `, so in its output a space is part of a name
+/// exactly when a backslash precedes it (`two\\ words` is `two\` + escaped space).
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::position::series_key_of_line;
+/// assert_eq!(series_key_of_line(b"weather,station=a\\ b t=1 5\n"), Some(&b"weather,station=a\\ b"[..]));
+/// assert_eq!(series_key_of_line(b"m f=1\n"), Some(&b"m"[..]));
+/// assert_eq!(series_key_of_line(b"nospace"), None);
+/// ```
+pub fn series_key_of_line(line: &[u8]) -> Option<&[u8]> {
+    let end = line
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| b == b' ' && (i == 0 || line[i - 1] != b'\\'))?;
+    Some(&line[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_is_time_then_series_bytes() {
+        let mut v = vec![
+            ExportPosition::new(2, "a"),
+            ExportPosition::new(1, "z"),
+            ExportPosition::new(1, "b,x=1"),
+            ExportPosition::new(1, "b"),
+        ];
+        v.sort();
+        let s: Vec<String> = v.iter().map(ToString::to_string).collect();
+        assert_eq!(s, ["1 b", "1 b,x=1", "1 z", "2 a"]);
+    }
+
+    #[test]
+    fn header_round_trip_keeps_spaces_in_series() {
+        let p = ExportPosition::new(i64::MIN, "we\\ ather,k=v\\ w");
+        let back: ExportPosition = p.to_string().parse().unwrap();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn rejects_malformed_headers() {
+        for bad in ["", "12", "12 ", "x m", " m", "1.5 m"] {
+            assert!(bad.parse::<ExportPosition>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn series_key_stops_at_unescaped_space_only() {
+        assert_eq!(
+            series_key_of_line(b"a\\\\ b f=1"),
+            Some(&b"a\\\\ b"[..]),
+            "the second backslash escapes the space"
+        );
+        assert_eq!(
+            series_key_of_line(b"m,t=v\\,w f=1"),
+            Some(&b"m,t=v\\,w"[..])
+        );
+    }
+}

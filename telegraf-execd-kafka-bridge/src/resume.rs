@@ -1,0 +1,467 @@
+//! Exactly-once export without transactions: the resume point is recovered from the topic.
+//!
+//! None of the Kafka peers this project runs against hides aborted transactions from readers, so
+//! the bridge cannot lean on them. Instead, each restart works out from the topic itself which
+//! points are already there, and sends only the rest. The pieces:
+//!
+//! 1. **A total, repeatable order.** Points are exported in [`ExportPosition`] order
+//!    (timestamp, then canonical series key). Re-running the same InfluxQL query yields the same
+//!    points in the same order.
+//! 2. **A partition that is a pure function of the point.** The bridge picks the partition
+//!    itself (sarama's FNV-1a of the key tag, see [`crate::partition`]; points without the key tag
+//!    hash their series key), so a point lands on the same partition before and after a restart.
+//! 3. **Per-partition prefixes.** The producer is idempotent (`enable.idempotence=true`,
+//!    `acks=all`, `message.timeout.ms=0` so nothing expires, `enable.gapless.guarantee=true` so a
+//!    gap is a fatal error rather than a silent hole). Within one producer session each partition's
+//!    log is therefore a *prefix* of the points sent to that partition, in export order, with no
+//!    duplicates — however the process dies. So the last message of partition `p` (its
+//!    [`HEADER_POSITION`] header, `T_p`) says exactly which of `p`'s points are there: those at or
+//!    before `T_p`.
+//! 4. **A global low watermark `W` for empty or quiet partitions.** A partition that received
+//!    nothing (or nothing lately) says little by its tail. So every message also carries the
+//!    exporter's low watermark at send time ([`HEADER_WATERMARK`]): the last position of the longest
+//!    prefix of the export order whose messages are all acknowledged (with `acks=all`), on every
+//!    partition ([`crate::checkpoint::AckTracker`]). It only grows, so the largest watermark among the
+//!    partition tails, `W*`, is the newest; every point at or before `W*` is in the topic.
+//! 5. **Restart.** Read the last message of each partition ([`read_tails`]). Partition `p`
+//!    is complete up to `R_p = max(T_p, W*)`. Re-query InfluxDB from the smallest `R_p` (from the
+//!    configured start if some partition has no `R_p`) and skip each point whose position is at or
+//!    before its own partition's `R_p` ([`ResumePoint::is_exported`]); send the rest. A point is
+//!    thus sent again only if it is not in the topic, and skipped only if it is.
+//!
+//! What this relies on, and its limits:
+//! - InfluxDB answers the re-query with the same points: data older than the export position must
+//!   not change (that is what the `lateness` option is for; a point written later than `lateness`
+//!   behind real time, into an already exported range, is not exported).
+//! - The killed process's last produce requests have reached the brokers (or never will) before
+//!   the tails are read. Telegraf's `restart_delay` (10 s default) covers this; a produce request
+//!   still sitting in a socket buffer of a dead process is the one window a transactional fence
+//!   would close.
+//! - The topic's partition count does not change between runs (the bridge checks it at start and
+//!   routes by it), and no other producer writes to the topic: a tail message without a position
+//!   header is an error.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::position::{ExportPosition, HEADER_POSITION, HEADER_WATERMARK, PositionParseError};
+
+/// What the last bridge message of one partition says.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::{position::ExportPosition, resume::PartitionTail};
+/// let t = PartitionTail { last: Some(ExportPosition::new(3, "m")), watermark: None };
+/// assert!(t.last.is_some());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartitionTail {
+    /// Position of the partition's last message (`None`: the partition is empty).
+    pub last: Option<ExportPosition>,
+    /// The low watermark that message carried.
+    pub watermark: Option<ExportPosition>,
+}
+
+/// Where a restarted export resumes, partition by partition.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::position::ExportPosition;
+/// use telegraf_execd_kafka_bridge::resume::{PartitionTail, ResumePoint};
+///
+/// let p = |t| ExportPosition::new(t, "m");
+/// let r = ResumePoint::from_tails(vec![
+///     PartitionTail { last: Some(p(9)), watermark: Some(p(4)) },
+///     PartitionTail { last: None, watermark: None },      // never written
+///     PartitionTail { last: Some(p(6)), watermark: Some(p(5)) },
+/// ]);
+/// assert_eq!(r.watermark(), Some(&p(5)));
+/// assert_eq!(r.query_from(), Some(&p(5)), "partition 1 is complete up to W* = 5");
+/// assert!(r.is_exported(0, &p(8)));
+/// assert!(!r.is_exported(1, &p(6)));
+/// assert!(r.is_exported(1, &p(5)));
+/// assert!(!r.is_exported(2, &p(7)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// `R_p = max(T_p, W*)` per partition.
+    complete_to: Vec<Option<ExportPosition>>,
+    watermark: Option<ExportPosition>,
+    query_from: Option<ExportPosition>,
+}
+
+impl ResumePoint {
+    /// A resume point for a topic holding nothing of ours: everything is still to export.
+    ///
+    /// ```
+    /// let r = telegraf_execd_kafka_bridge::resume::ResumePoint::fresh(4);
+    /// assert_eq!(r.query_from(), None);
+    /// assert_eq!(r.partitions(), 4);
+    /// ```
+    pub fn fresh(partitions: usize) -> Self {
+        Self::from_tails(vec![PartitionTail::default(); partitions])
+    }
+
+    /// Combines the partition tails (index = partition number).
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::{position::ExportPosition, resume::*};
+    /// let r = ResumePoint::from_tails(vec![PartitionTail {
+    ///     last: Some(ExportPosition::new(2, "m")),
+    ///     watermark: Some(ExportPosition::new(1, "m")),
+    /// }]);
+    /// assert_eq!(r.query_from(), Some(&ExportPosition::new(2, "m")));
+    /// ```
+    pub fn from_tails(tails: Vec<PartitionTail>) -> Self {
+        let watermark = tails.iter().filter_map(|t| t.watermark.clone()).max();
+        let complete_to: Vec<Option<ExportPosition>> = tails
+            .into_iter()
+            .map(|t| t.last.max(watermark.clone()))
+            .collect();
+        // `None` sorts first, so one partition with nothing pins the query to the start.
+        let query_from = complete_to.iter().min().cloned().flatten();
+        ResumePoint {
+            complete_to,
+            watermark,
+            query_from,
+        }
+    }
+
+    /// The newest low watermark found (`W*`).
+    ///
+    /// ```
+    /// assert!(telegraf_execd_kafka_bridge::resume::ResumePoint::fresh(1).watermark().is_none());
+    /// ```
+    pub fn watermark(&self) -> Option<&ExportPosition> {
+        self.watermark.as_ref()
+    }
+
+    /// Every point at or before this position is already in the topic; re-query from its time
+    /// (`None`: from the configured start).
+    ///
+    /// ```
+    /// assert!(telegraf_execd_kafka_bridge::resume::ResumePoint::fresh(2).query_from().is_none());
+    /// ```
+    pub fn query_from(&self) -> Option<&ExportPosition> {
+        self.query_from.as_ref()
+    }
+
+    /// Number of partitions this resume point covers.
+    ///
+    /// ```
+    /// assert_eq!(telegraf_execd_kafka_bridge::resume::ResumePoint::fresh(3).partitions(), 3);
+    /// ```
+    pub fn partitions(&self) -> usize {
+        self.complete_to.len()
+    }
+
+    /// Whether the point at `position`, routed to `partition`, is already in the topic.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::{position::ExportPosition, resume::ResumePoint};
+    /// assert!(!ResumePoint::fresh(1).is_exported(0, &ExportPosition::new(0, "m")));
+    /// ```
+    pub fn is_exported(&self, partition: i32, position: &ExportPosition) -> bool {
+        usize::try_from(partition)
+            .ok()
+            .and_then(|p| self.complete_to.get(p))
+            .and_then(Option::as_ref)
+            .is_some_and(|done| position <= done)
+    }
+}
+
+/// Why the partition tails could not be read.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::resume::ResumeError;
+/// let e = ResumeError::Timeout { topic: "weather".into(), waited: std::time::Duration::from_secs(3) };
+/// assert!(e.to_string().contains("weather"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    /// A Kafka call failed.
+    #[error("reading the last messages of topic {topic:?}: {source}")]
+    Kafka {
+        /// The topic.
+        topic: String,
+        /// The client error.
+        #[source]
+        source: KafkaError,
+    },
+    /// The partitions' ends were not reached in time.
+    #[error("reading the last messages of topic {topic:?} took longer than {waited:?}")]
+    Timeout {
+        /// The topic.
+        topic: String,
+        /// How long was waited.
+        waited: Duration,
+    },
+    /// A partition holds messages, none of which the bridge wrote.
+    #[error(
+        "partition {partition} of topic {topic:?} holds messages without an `{HEADER_POSITION}` header: \
+         another producer writes to it, so the bridge cannot tell what it already exported"
+    )]
+    ForeignMessages {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+    },
+    /// A position header that does not parse.
+    #[error("partition {partition} of topic {topic:?}, offset {offset}: {source}")]
+    BadHeader {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The message's offset.
+        offset: i64,
+        /// What is wrong with it.
+        #[source]
+        source: PositionParseError,
+    },
+}
+
+/// How far back to look, per round, for a message carrying our headers: the last message
+/// nearly always does; the wider windows only matter if the tail holds non-data records.
+const LOOK_BACK: [i64; 3] = [1, 256, i64::MAX];
+
+/// Reads the last bridge message of each of `partitions` partitions of `topic`.
+///
+/// `client` holds the connection properties (`bootstrap.servers`, security settings); consumer
+/// properties needed here are set on a copy. The whole read must finish within `timeout`.
+///
+/// ```no_run
+/// use rdkafka::config::ClientConfig;
+/// use std::time::Duration;
+/// let mut c = ClientConfig::new();
+/// c.set("bootstrap.servers", "127.0.0.1:9092");
+/// let tails = telegraf_execd_kafka_bridge::resume::read_tails(&c, "weather", 4, Duration::from_secs(30))?;
+/// assert_eq!(tails.len(), 4);
+/// # Ok::<(), telegraf_execd_kafka_bridge::resume::ResumeError>(())
+/// ```
+pub fn read_tails(
+    client: &ClientConfig,
+    topic: &str,
+    partitions: i32,
+    timeout: Duration,
+) -> Result<Vec<PartitionTail>, ResumeError> {
+    let deadline = Instant::now() + timeout;
+    let kafka = |source| ResumeError::Kafka {
+        topic: topic.to_string(),
+        source,
+    };
+    let consumer: BaseConsumer = tail_reader_config(client).create().map_err(kafka)?;
+    let count = usize::try_from(partitions).unwrap_or(0);
+    let mut tails = vec![PartitionTail::default(); count];
+    let mut ranges = Vec::with_capacity(count);
+    for partition in 0..partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, remaining(deadline, topic, timeout)?)
+            .map_err(kafka)?;
+        ranges.push((low, high));
+    }
+    // Every partition is read to its end, even one whose high watermark says it is empty: some
+    // brokers (tansu) under-report the high watermark, and the end of the log is what counts.
+    let mut todo: Vec<i32> = (0..partitions).collect();
+    for look_back in LOOK_BACK {
+        if todo.is_empty() {
+            break;
+        }
+        let mut assignment = TopicPartitionList::new();
+        for &p in &todo {
+            let (low, high) = ranges[p as usize];
+            let start = high.saturating_sub(look_back).max(low);
+            assignment
+                .add_partition_offset(topic, p, Offset::Offset(start))
+                .map_err(kafka)?;
+        }
+        consumer.assign(&assignment).map_err(kafka)?;
+        let seen = read_to_end(&consumer, topic, &todo, &mut tails, deadline, timeout)?;
+        let mut wider = Vec::new();
+        for p in todo {
+            let (low, high) = ranges[p as usize];
+            // Messages were there but none was ours: look further back, or give up once the
+            // whole partition was read.
+            if tails[p as usize].last.is_none() && seen.contains(&p) {
+                if high.saturating_sub(look_back) <= low {
+                    return Err(ResumeError::ForeignMessages {
+                        topic: topic.to_string(),
+                        partition: p,
+                    });
+                }
+                wider.push(p);
+            }
+        }
+        todo = wider;
+    }
+    Ok(tails)
+}
+
+/// The consumer settings for reading tails: no group, no commits, stop at the partition end.
+fn tail_reader_config(client: &ClientConfig) -> ClientConfig {
+    let mut config = client.clone();
+    for key in [
+        "transactional.id",
+        "enable.idempotence",
+        "acks",
+        "linger.ms",
+    ] {
+        config.remove(key);
+    }
+    config
+        .set("group.id", "telegraf-execd-kafka-bridge-resume")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "true")
+        .set("isolation.level", "read_uncommitted");
+    config
+}
+
+fn remaining(deadline: Instant, topic: &str, waited: Duration) -> Result<Duration, ResumeError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(ResumeError::Timeout {
+            topic: topic.to_string(),
+            waited,
+        });
+    }
+    Ok(left)
+}
+
+/// Polls until every partition in `todo` reported its end, keeping the newest bridge message.
+/// Returns the partitions that yielded any message at all.
+fn read_to_end(
+    consumer: &BaseConsumer,
+    topic: &str,
+    todo: &[i32],
+    tails: &mut [PartitionTail],
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<HashSet<i32>, ResumeError> {
+    let mut open: HashSet<i32> = todo.iter().copied().collect();
+    let mut seen = HashSet::new();
+    while !open.is_empty() {
+        let wait = remaining(deadline, topic, timeout)?.min(Duration::from_millis(200));
+        match consumer.poll(wait) {
+            None => {}
+            Some(Err(KafkaError::PartitionEOF(p))) => {
+                open.remove(&p);
+            }
+            Some(Err(e)) if is_transient(&e) => {}
+            Some(Err(source)) => {
+                return Err(ResumeError::Kafka {
+                    topic: topic.to_string(),
+                    source,
+                });
+            }
+            Some(Ok(message)) => {
+                let partition = message.partition();
+                seen.insert(partition);
+                let Some(headers) = message.headers() else {
+                    continue;
+                };
+                let mut tail = PartitionTail::default();
+                for header in headers.iter() {
+                    let parse = |v: &[u8]| {
+                        ExportPosition::from_header(v).map_err(|source| ResumeError::BadHeader {
+                            topic: topic.to_string(),
+                            partition,
+                            offset: message.offset(),
+                            source,
+                        })
+                    };
+                    match (header.key, header.value) {
+                        (HEADER_POSITION, Some(v)) => tail.last = Some(parse(v)?),
+                        (HEADER_WATERMARK, Some(v)) => tail.watermark = Some(parse(v)?),
+                        _ => {}
+                    }
+                }
+                if tail.last.is_some()
+                    && let Some(slot) = usize::try_from(partition)
+                        .ok()
+                        .and_then(|p| tails.get_mut(p))
+                {
+                    *slot = tail;
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// Errors a consumer reports and then recovers from by itself (broker connections coming and
+/// going while leaders move).
+fn is_transient(error: &KafkaError) -> bool {
+    matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::RequestTimedOut
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(t: i64) -> Option<ExportPosition> {
+        Some(ExportPosition::new(t, "m"))
+    }
+
+    #[test]
+    fn empty_partition_without_watermark_restarts_from_the_start() {
+        let r = ResumePoint::from_tails(vec![
+            PartitionTail {
+                last: p(9),
+                watermark: None,
+            },
+            PartitionTail::default(),
+        ]);
+        assert_eq!(r.query_from(), None);
+        assert!(r.is_exported(0, &ExportPosition::new(9, "m")));
+        assert!(!r.is_exported(0, &ExportPosition::new(9, "n")));
+        assert!(!r.is_exported(1, &ExportPosition::new(0, "m")));
+    }
+
+    #[test]
+    fn newest_watermark_wins_even_from_an_older_tail() {
+        let r = ResumePoint::from_tails(vec![
+            PartitionTail {
+                last: p(3),
+                watermark: p(1),
+            },
+            PartitionTail {
+                last: p(20),
+                watermark: p(12),
+            },
+            PartitionTail {
+                last: p(8),
+                watermark: p(7),
+            },
+        ]);
+        assert_eq!(r.watermark(), p(12).as_ref());
+        assert_eq!(r.query_from(), p(12).as_ref());
+        assert!(r.is_exported(0, &ExportPosition::new(12, "m")));
+        assert!(!r.is_exported(0, &ExportPosition::new(13, "m")));
+        assert!(r.is_exported(1, &ExportPosition::new(19, "m")));
+    }
+
+    #[test]
+    fn out_of_range_partitions_are_never_exported() {
+        let r = ResumePoint::from_tails(vec![PartitionTail {
+            last: p(3),
+            watermark: p(3),
+        }]);
+        assert!(!r.is_exported(1, &ExportPosition::new(0, "m")));
+        assert!(!r.is_exported(-1, &ExportPosition::new(0, "m")));
+    }
+}
