@@ -59,6 +59,51 @@ impl nom::error::ParseError<&[u8]> for Failure {
     }
 }
 
+/// The input with the prefix of it already known to be valid UTF-8, so that tokens inside
+/// that prefix become `&str` without validating each token again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Src<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+}
+
+impl<'a> Src<'a> {
+    /// `bytes` with its longest valid UTF-8 prefix (one pass over the input).
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+        };
+        Src { bytes, text }
+    }
+
+    /// The valid prefix.
+    pub(crate) fn text(self) -> &'a str {
+        self.text
+    }
+
+    /// `bytes` where `text` is known to be a valid prefix view of the same memory.
+    pub(crate) fn with_text(bytes: &'a [u8], text: &'a str) -> Self {
+        debug_assert!(bytes.starts_with(text.as_bytes()));
+        Src { bytes, text }
+    }
+
+    /// `tok` (a sub-slice of the input) as a `str`: free inside the checked prefix, else
+    /// validated on its own.
+    #[inline]
+    fn str_of(self, tok: &'a [u8]) -> Result<&'a str, std::str::Utf8Error> {
+        let offset = (tok.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
+        let known = offset
+            .checked_add(tok.len())
+            .and_then(|end| self.text.get(offset..end))
+            .filter(|t| t.as_ptr() == tok.as_ptr());
+        match known {
+            Some(text) => Ok(text),
+            None => std::str::from_utf8(tok),
+        }
+    }
+}
+
 type PResult<'a, T> = IResult<&'a [u8], T, Failure>;
 
 fn fail<'a, T>(at: &[u8], kind: ParseErrorKind) -> PResult<'a, T> {
@@ -129,10 +174,11 @@ fn is_control(i: &[u8]) -> bool {
 /// span lines). On success `point` holds the point when the entry is [`Entry::Point`]; its
 /// vectors must be empty on entry and are filled in input order.
 pub(crate) fn parse_entry<'a>(
-    input: &'a [u8],
+    src: Src<'a>,
     precision: Precision,
     point: &mut Point<'a>,
 ) -> Result<Parsed, EntryError> {
+    let input = src.bytes;
     let lead = scan::spaces(input);
     let i = &input[lead..];
     let blank = |n: usize, newlines: usize| Parsed {
@@ -168,7 +214,7 @@ pub(crate) fn parse_entry<'a>(
         }
         Some(_) => {
             let mut newlines = 0;
-            match point_line(i, precision, point, &mut newlines) {
+            match point_line(src, i, precision, point, &mut newlines) {
                 Ok((rest, ())) => Ok(Parsed {
                     entry: Entry::Point,
                     consumed: input.len() - rest.len(),
@@ -183,12 +229,13 @@ pub(crate) fn parse_entry<'a>(
 
 /// `measurement {"," tag} SP+ field {"," field} [SP+ timestamp] SP* line-end`
 fn point_line<'a>(
+    src: Src<'a>,
     i: &'a [u8],
     precision: Precision,
     point: &mut Point<'a>,
     newlines: &mut usize,
 ) -> PResult<'a, ()> {
-    let (i, measurement) = name(i, NameClass::Measurement, Element::Measurement)?;
+    let (i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement)?;
     if measurement.is_empty() {
         let start = &i[..];
         return match start.first() {
@@ -199,7 +246,12 @@ fn point_line<'a>(
     point.measurement = measurement;
 
     let tags = &mut point.tags;
-    let (i, ()) = fold_many0(preceded(char(','), tag), || (), |(), t| tags.push(t)).parse(i)?;
+    let (i, ()) = fold_many0(
+        preceded(char(','), |i| tag(src, i)),
+        || (),
+        |(), t| tags.push(t),
+    )
+    .parse(i)?;
 
     if i.first() != Some(&b' ') {
         let last = if point.tags.is_empty() {
@@ -211,11 +263,11 @@ fn point_line<'a>(
     }
     let i = &i[scan::spaces(i)..];
 
-    let (i, first) = field(i, true, newlines)?;
+    let (i, first) = field(src, i, true, newlines)?;
     point.fields.push(first);
     let fields = &mut point.fields;
     let (i, ()) = fold_many0(
-        preceded(char(','), |i| field(i, false, newlines)),
+        preceded(char(','), |i| field(src, i, false, newlines)),
         || (),
         |(), f| fields.push(f),
     )
@@ -252,7 +304,12 @@ fn series_key_end_error(i: &[u8], last: Element) -> ParseErrorKind {
 
 /// A measurement, key or tag value: borrowed when escape-free, decoded otherwise; UTF-8 checked.
 #[inline]
-fn name<'a>(i: &'a [u8], class: NameClass, element: Element) -> PResult<'a, Cow<'a, str>> {
+fn name<'a>(
+    src: Src<'a>,
+    i: &'a [u8],
+    class: NameClass,
+    element: Element,
+) -> PResult<'a, Cow<'a, str>> {
     let s = scan::scan_name(i, class);
     let raw = &i[..s.end];
     let value = if s.escaped {
@@ -261,7 +318,7 @@ fn name<'a>(i: &'a [u8], class: NameClass, element: Element) -> PResult<'a, Cow<
             Err(_) => return fail(i, ParseErrorKind::InvalidUtf8 { element }),
         }
     } else {
-        match std::str::from_utf8(raw) {
+        match src.str_of(raw) {
             Ok(v) => Cow::Borrowed(v),
             Err(e) => {
                 return fail(
@@ -275,11 +332,11 @@ fn name<'a>(i: &'a [u8], class: NameClass, element: Element) -> PResult<'a, Cow<
 }
 
 /// `tag-key "=" tag-value`, just after its comma.
-fn tag(i: &[u8]) -> PResult<'_, Tag<'_>> {
+fn tag<'a>(src: Src<'a>, i: &'a [u8]) -> PResult<'a, Tag<'a>> {
     if matches!(i.first(), None | Some(b' ' | b'\r' | b'\n')) {
         return fail(i, ParseErrorKind::MissingTagKey);
     }
-    let (r, key) = name(i, NameClass::Key, Element::TagKey)?;
+    let (r, key) = name(src, i, NameClass::Key, Element::TagKey)?;
     if key.is_empty() {
         return match i.first() {
             Some(b',' | b'=') => fail(i, ParseErrorKind::EmptyTagKey),
@@ -298,7 +355,7 @@ fn tag(i: &[u8]) -> PResult<'_, Tag<'_>> {
         );
     }
     let v = &r[1..];
-    let (rest, value) = name(v, NameClass::Key, Element::TagValue)?;
+    let (rest, value) = name(src, v, NameClass::Key, Element::TagValue)?;
     if value.is_empty() {
         if is_control(v) && !is_line_end(v) {
             return fail(v, bad_byte(v, Element::TagValue));
@@ -315,8 +372,13 @@ fn tag(i: &[u8]) -> PResult<'_, Tag<'_>> {
 
 /// `field-key "=" field-value`; leaves the input at the byte after the value, which is
 /// checked to be `,`, SP, CR, LF or the end.
-fn field<'a>(i: &'a [u8], first: bool, newlines: &mut usize) -> PResult<'a, Field<'a>> {
-    let (r, key) = name(i, NameClass::Key, Element::FieldKey)?;
+fn field<'a>(
+    src: Src<'a>,
+    i: &'a [u8],
+    first: bool,
+    newlines: &mut usize,
+) -> PResult<'a, Field<'a>> {
+    let (r, key) = name(src, i, NameClass::Key, Element::FieldKey)?;
     if key.is_empty() {
         let kind = if first && is_line_end(i) {
             ParseErrorKind::MissingFields
@@ -348,7 +410,7 @@ fn field<'a>(i: &'a [u8], first: bool, newlines: &mut usize) -> PResult<'a, Fiel
                 },
             );
         }
-        Some(b'"') => return string_value(v, key, newlines),
+        Some(b'"') => return string_value(src, v, key, newlines),
         Some(b't' | b'T' | b'f' | b'F') => {
             let n = scan::value_end(v);
             match value::parse_bool(&v[..n]) {
@@ -409,6 +471,7 @@ fn number(tok: &[u8]) -> Result<FieldValue<'static>, (u8, NumberError)> {
 
 /// `"…"` starting at the opening quote `v[0]`.
 fn string_value<'a>(
+    src: Src<'a>,
     v: &'a [u8],
     key: Cow<'a, str>,
     newlines: &mut usize,
@@ -432,7 +495,7 @@ fn string_value<'a>(
             .map(Cow::Owned)
             .ok()
     } else {
-        std::str::from_utf8(raw).map(Cow::Borrowed).ok()
+        src.str_of(raw).map(Cow::Borrowed).ok()
     };
     let Some(text) = decoded else {
         return Err(nom::Err::Failure(Failure {

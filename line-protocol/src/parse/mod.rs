@@ -32,7 +32,7 @@ use crate::point::Point;
 use crate::precision::Precision;
 use crate::scan;
 
-pub(crate) use entry::{Entry, EntryError, Parsed, parse_entry};
+pub(crate) use entry::{Entry, EntryError, Parsed, Src, parse_entry};
 
 /// Parses every line of `input`, yielding one `Result` per point or bad line.
 ///
@@ -50,6 +50,8 @@ pub fn parse_lines(input: &[u8]) -> Lines<'_> {
         pos: 0,
         line: 1,
         precision: Precision::Nanoseconds,
+        text: "",
+        text_start: 0,
         tags_hint: 0,
         fields_hint: 0,
     }
@@ -70,7 +72,7 @@ pub fn parse_lines(input: &[u8]) -> Lines<'_> {
 /// ```
 pub fn parse_point(line: &[u8], precision: Precision) -> Result<Point<'_>, ParseError> {
     let mut point = Point::default();
-    match parse_entry(line, precision, &mut point) {
+    match parse_entry(Src::new(line), precision, &mut point) {
         Ok(p) if p.entry == Entry::Blank => Err(ParseError {
             line: 1,
             column: 1,
@@ -116,6 +118,10 @@ pub struct Lines<'a> {
     pos: usize,
     line: usize,
     precision: Precision,
+    /// The valid UTF-8 run of the input starting at `text_start` (validated once, not per
+    /// token; re-validated past an invalid byte).
+    text: &'a str,
+    text_start: usize,
     tags_hint: usize,
     fields_hint: usize,
 }
@@ -165,9 +171,18 @@ impl<'a> Lines<'a> {
     pub fn next_into(&mut self, point: &mut Point<'a>) -> Option<Result<(), ParseError>> {
         loop {
             let rest = self.input.get(self.pos..).filter(|r| !r.is_empty())?;
+            if self.pos >= self.text_start + self.text.len() {
+                let src = Src::new(rest);
+                self.text = src.text();
+                self.text_start = self.pos;
+            }
+            let text = self
+                .text
+                .get(self.pos - self.text_start..)
+                .unwrap_or_default();
             point.tags.clear();
             point.fields.clear();
-            match parse_entry(rest, self.precision, point) {
+            match parse_entry(Src::with_text(rest, text), self.precision, point) {
                 Ok(parsed) => {
                     self.pos += parsed.consumed;
                     self.line += parsed.newlines;

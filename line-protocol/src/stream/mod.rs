@@ -26,7 +26,7 @@ use std::io::{self, BufRead};
 use frame::{FrameKind, Framed, Framer};
 
 use crate::error::{ParseError, ParseErrorKind};
-use crate::parse::{Entry, locate, parse_entry, recovery_point};
+use crate::parse::{Entry, Src, locate, parse_entry, recovery_point};
 use crate::point::{Field, Point, Tag};
 use crate::precision::Precision;
 use crate::scan;
@@ -175,7 +175,7 @@ impl<R: BufRead> PointReader<R> {
             fields: Vec::with_capacity(self.spare_fields.capacity()),
             ..Point::default()
         };
-        let outcome = parse_entry(frame, self.precision, &mut point);
+        let outcome = parse_entry(Src::new(frame), self.precision, &mut point);
         settle(&mut self.start, &mut self.line, frame, outcome).map(|()| Some(point))
     }
 
@@ -204,7 +204,7 @@ impl<R: BufRead> PointReader<R> {
             fields: std::mem::take(&mut self.spare_fields),
             ..Point::default()
         };
-        let outcome = parse_entry(frame, self.precision, &mut point);
+        let outcome = parse_entry(Src::new(frame), self.precision, &mut point);
         let settled = settle(&mut self.start, &mut self.line, frame, outcome);
         let result = settled.map(|()| f(&point));
         self.spare_tags = recycle(point.tags);
