@@ -108,7 +108,7 @@ pub enum ContentEncoding {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts per request, the first included (1 = never retry).
+    /// Attempts per request, the first included (1 = never retry; 0 counts as 1).
     pub max_attempts: u32,
     /// Time budget per request, measured from its first attempt.
     pub max_elapsed: Duration,

@@ -214,13 +214,20 @@ impl LocalInfluxd {
 impl Drop for LocalInfluxd {
     fn drop(&mut self) {
         // std can only SIGKILL; SIGTERM lets influxd close its files cleanly.
-        let _ = Command::new("kill")
+        let signalled = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + STOP_TIMEOUT;
+            .status()
+            .is_ok_and(|s| s.success());
+        // Without a delivered SIGTERM there is nothing to wait for: go straight to SIGKILL.
+        let deadline = Instant::now()
+            + if signalled {
+                STOP_TIMEOUT
+            } else {
+                Duration::ZERO
+            };
         while Instant::now() < deadline {
             if !matches!(self.child.try_wait(), Ok(None)) {
                 break;

@@ -1,6 +1,7 @@
 //! Reading a chunked `/query` response: one newline-terminated JSON document at a time.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use reqwest::Response;
 use serde::Deserialize;
@@ -41,7 +42,9 @@ pub struct SeriesStream {
     url: String,
     timeout: std::time::Duration,
     buffer: Vec<u8>,
-    /// Bytes of `buffer` already searched for a newline.
+    /// Bytes at the start of `buffer` already handed out as documents.
+    consumed: usize,
+    /// Bytes at the start of `buffer` already searched for a newline (≥ `consumed`).
     scanned: usize,
     ready: VecDeque<Result<Series, Error>>,
     max_document_bytes: usize,
@@ -69,6 +72,7 @@ impl SeriesStream {
             url,
             timeout,
             buffer: Vec::new(),
+            consumed: 0,
             scanned: 0,
             ready: VecDeque::new(),
             max_document_bytes,
@@ -98,7 +102,7 @@ impl SeriesStream {
                 return Ok(None);
             };
             let doc: Document =
-                serde_json::from_slice(&document).map_err(|e| Error::BadResponse {
+                serde_json::from_slice(&self.buffer[document]).map_err(|e| Error::BadResponse {
                     url: self.url.clone(),
                     message: format!("invalid JSON chunk: {e}"),
                 })?;
@@ -163,22 +167,22 @@ impl SeriesStream {
         })
     }
 
-    /// The next newline-terminated JSON document (the last may lack its newline).
-    async fn next_document(&mut self) -> Result<Option<Vec<u8>>, Error> {
+    /// The byte range in `buffer` of the next newline-terminated JSON document (the last may
+    /// lack its newline). Documents are parsed in place; the buffer is compacted only before
+    /// reading more, so each byte is copied at most once.
+    async fn next_document(&mut self) -> Result<Option<Range<usize>>, Error> {
         loop {
             if let Some(pos) = memchr_newline(&self.buffer[self.scanned..]) {
-                let end = self.scanned + pos;
-                let rest = self.buffer.split_off(end + 1);
-                let mut document = std::mem::replace(&mut self.buffer, rest);
-                document.truncate(end);
-                self.scanned = 0;
-                if document.iter().all(u8::is_ascii_whitespace) {
+                let document = self.consumed..self.scanned + pos;
+                self.consumed = document.end + 1;
+                self.scanned = self.consumed;
+                if is_blank(&self.buffer[document.clone()]) {
                     continue;
                 }
                 return Ok(Some(document));
             }
             self.scanned = self.buffer.len();
-            if self.buffer.len() > self.max_document_bytes {
+            if self.buffer.len() - self.consumed > self.max_document_bytes {
                 return Err(Error::BadResponse {
                     url: self.url.clone(),
                     message: format!(
@@ -187,6 +191,11 @@ impl SeriesStream {
                     ),
                 });
             }
+            if self.consumed > 0 {
+                self.buffer.drain(..self.consumed);
+                self.scanned -= self.consumed;
+                self.consumed = 0;
+            }
             let Some(response) = self.response.as_mut() else {
                 return Ok(None);
             };
@@ -194,9 +203,10 @@ impl SeriesStream {
                 Ok(Some(bytes)) => self.buffer.extend_from_slice(&bytes),
                 Ok(None) => {
                     self.response = None;
-                    let document = std::mem::take(&mut self.buffer);
-                    self.scanned = 0;
-                    if document.iter().all(u8::is_ascii_whitespace) {
+                    let document = 0..self.buffer.len();
+                    self.consumed = document.end;
+                    self.scanned = document.end;
+                    if is_blank(&self.buffer[document.clone()]) {
                         return Ok(None);
                     }
                     return Ok(Some(document));
@@ -208,6 +218,10 @@ impl SeriesStream {
             }
         }
     }
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
 }
 
 fn memchr_newline(bytes: &[u8]) -> Option<usize> {

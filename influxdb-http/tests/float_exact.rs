@@ -22,7 +22,7 @@ async fn floats_round_trip_bit_exact() {
         5e-324,
         1e300,
         -1.5e-300,
-        123456789.123456789,
+        123_456_789.123_456_79,
         2f64.powi(53) + 2.0,
     ];
     while values.len() < 5000 {
