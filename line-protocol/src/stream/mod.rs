@@ -153,6 +153,19 @@ impl<R: BufRead> PointReader<R> {
         self.line
     }
 
+    /// Bytes currently allocated for buffering input. It stays near the longest logical line
+    /// plus one read of the underlying reader, however long the input is.
+    ///
+    /// ```
+    /// let input = "m f=1\n".repeat(10_000);
+    /// let mut r = line_protocol::PointReader::new(std::io::BufReader::with_capacity(64, input.as_bytes()));
+    /// while r.next_point().unwrap().is_some() {}
+    /// assert!(r.buffer_capacity() < 256);
+    /// ```
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// The next point, `Ok(None)` at the end of the input.
     ///
     /// A parse error concerns one line: the next call continues with the next line. The
