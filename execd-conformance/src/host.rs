@@ -1,0 +1,625 @@
+//! Hosting a program the way `inputs.execd` does (`internal/process`, `plugins/inputs/execd`).
+//!
+//! - Launch: argv without a shell, environment = ours + `environment` entries, inherited
+//!   working directory, three pipes. A failing first launch is an error.
+//! - Gathers: `"\n"` on stdin (STDIN) or a signal to the pid (signal modes); nothing in `none`.
+//! - stdout: framed and parsed as a stream; stderr: one line at a time, mapped by prefix.
+//! - Exit: wait for the process *and* both pipes' EOF, then relaunch after `restart_delay`
+//!   (also after exit 0), unless stopping or `stop_on_error` saw a failing exit.
+//! - Stop: close stdin; SIGTERM after `term_after`; SIGKILL after `kill_after` more.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, kill_process};
+
+use crate::config::{ExecdConfig, GatherSignal};
+use crate::framing::LineFramer;
+use crate::metric::Metric;
+use crate::stderr::StderrLine;
+use crate::transcript::{Event, TimedEvent, Transcript};
+
+/// What can go wrong while hosting.
+///
+/// ```
+/// use execd_conformance::{config::ExecdConfig, host::{ExecdHost, HostError}};
+/// let e = ExecdHost::start(ExecdConfig::new(["/nonexistent/plugin"])).unwrap_err();
+/// assert!(matches!(e, HostError::Spawn { .. }));
+/// assert!(e.to_string().contains("/nonexistent/plugin"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// `command` is empty.
+    #[error("no command specified")]
+    NoCommand,
+    /// The program could not be started.
+    #[error("starting {program}: {source}")]
+    Spawn {
+        /// The program path.
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// No process is running (exited, in restart delay, or stopped).
+    #[error("process is not running")]
+    NotRunning,
+    /// Writing the gather newline failed.
+    #[error("writing to the process's stdin: {0}")]
+    Stdin(std::io::Error),
+    /// Sending a signal failed.
+    #[error("signalling the process: {0}")]
+    Signal(std::io::Error),
+}
+
+/// Which step of the stop sequence ended the process.
+///
+/// ```
+/// use execd_conformance::host::StopStep;
+/// assert!(StopStep::StdinEof < StopStep::Sigterm && StopStep::Sigterm < StopStep::Sigkill);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StopStep {
+    /// No process was running when the stop began.
+    AlreadyExited,
+    /// It exited after stdin was closed, before SIGTERM.
+    StdinEof,
+    /// It exited after SIGTERM.
+    Sigterm,
+    /// It had to be killed.
+    Sigkill,
+}
+
+/// The outcome of [`ExecdHost::stop`].
+///
+/// ```
+/// use execd_conformance::{config::{ExecdConfig, GatherSignal}, host::{ExecdHost, StopStep}};
+/// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"]).signal(GatherSignal::Stdin)).unwrap();
+/// let report = host.stop();
+/// assert_eq!(report.ended_by, StopStep::StdinEof);
+/// assert!(report.status.unwrap().success());
+/// ```
+#[derive(Debug, Clone)]
+pub struct StopReport {
+    /// The step that ended the process.
+    pub ended_by: StopStep,
+    /// Exit status of the process stopped (None if none was running).
+    pub status: Option<ExitStatus>,
+    /// From closing stdin to the process's exit.
+    pub exit_after: Duration,
+    /// Both pipes reached EOF (false: something still held them when the harness gave up).
+    pub pipes_closed: bool,
+    /// Everything observed, including output printed during shutdown.
+    pub transcript: Transcript,
+}
+
+#[derive(Default)]
+struct State {
+    transcript: Transcript,
+    pid: Option<u32>,
+    instance: usize,
+    gathers: usize,
+    stopping: bool,
+    supervisor_done: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+    /// Kept apart from `state`: a write blocked on a full pipe must not stop the readers.
+    stdin: Mutex<Option<ChildStdin>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn record(&self, event: Event) {
+        self.lock().transcript.events.push(TimedEvent {
+            at: Instant::now(),
+            event,
+        });
+        self.changed.notify_all();
+    }
+
+    fn stdin(&self) -> MutexGuard<'_, Option<ChildStdin>> {
+        self.stdin
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Waits until `done(state)` or the deadline; true if it became true.
+    fn wait_until(&self, deadline: Instant, mut done: impl FnMut(&State) -> bool) -> bool {
+        let mut state = self.lock();
+        loop {
+            if done(&state) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+    }
+}
+
+/// A running `[[inputs.execd]]` instance.
+///
+/// ```
+/// use execd_conformance::{config::{ExecdConfig, GatherSignal}, host::ExecdHost};
+/// use std::time::Duration;
+/// // A shell loop standing in for a plugin: one metric per newline.
+/// let script = r#"while read _; do echo "m v=1i 1700000000000000000"; done"#;
+/// let config = ExecdConfig::new(["/bin/sh", "-c", script]).signal(GatherSignal::Stdin);
+/// let host = ExecdHost::start(config).unwrap();
+/// host.gather().unwrap();
+/// assert!(host.wait_for_metrics(1, Duration::from_secs(5)));
+/// let report = host.stop();
+/// assert_eq!(report.transcript.metrics_per_gather(), vec![1]);
+/// ```
+pub struct ExecdHost {
+    config: ExecdConfig,
+    shared: Arc<Shared>,
+    supervisor: Option<JoinHandle<()>>,
+}
+
+impl ExecdHost {
+    /// Launches the program; an error if the first launch fails (Telegraf refuses to start).
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"])).unwrap();
+    /// assert!(host.pid().is_some());
+    /// host.stop();
+    /// ```
+    pub fn start(config: ExecdConfig) -> Result<Self, HostError> {
+        if config.command.is_empty() {
+            return Err(HostError::NoCommand);
+        }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            stdin: Mutex::new(None),
+        });
+        let instance = launch(&config, &shared, 0)?;
+        let supervisor = {
+            let (config, shared) = (config.clone(), Arc::clone(&shared));
+            std::thread::spawn(move || supervise(&config, &shared, instance))
+        };
+        Ok(Self {
+            config,
+            shared,
+            supervisor: Some(supervisor),
+        })
+    }
+
+    /// Announces one gather as Telegraf's `Gather` does: `"\n"` on stdin, or the signal.
+    /// In `none` mode only the gather is recorded. Failures are also recorded, like
+    /// Telegraf's per-interval error while the process is down.
+    ///
+    /// ```
+    /// use execd_conformance::{config::{ExecdConfig, GatherSignal}, host::ExecdHost};
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"]).signal(GatherSignal::Stdin)).unwrap();
+    /// host.gather().unwrap();
+    /// assert_eq!(host.transcript().metrics_per_gather(), vec![0]);
+    /// host.stop();
+    /// ```
+    pub fn gather(&self) -> Result<(), HostError> {
+        self.gather_burst(1)
+    }
+
+    /// Announces `count` gathers back to back (in STDIN mode: one write of `count` newlines).
+    ///
+    /// ```
+    /// use execd_conformance::{config::{ExecdConfig, GatherSignal}, host::ExecdHost};
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"]).signal(GatherSignal::Stdin)).unwrap();
+    /// host.gather_burst(3).unwrap();
+    /// assert_eq!(host.transcript().metrics_per_gather().len(), 3);
+    /// host.stop();
+    /// ```
+    pub fn gather_burst(&self, count: usize) -> Result<(), HostError> {
+        {
+            let mut state = self.shared.lock();
+            for _ in 0..count {
+                let index = state.gathers;
+                state.gathers += 1;
+                state.transcript.events.push(TimedEvent {
+                    at: Instant::now(),
+                    event: Event::Gather { index },
+                });
+            }
+        }
+        self.shared.changed.notify_all();
+        let result = match self.config.signal {
+            GatherSignal::None => Ok(()),
+            GatherSignal::Stdin => {
+                let mut stdin = self.shared.stdin();
+                match stdin.as_mut() {
+                    None => Err(HostError::NotRunning),
+                    Some(pipe) => {
+                        let newlines = vec![b'\n'; count];
+                        pipe.write_all(&newlines)
+                            .and_then(|()| pipe.flush())
+                            .map_err(HostError::Stdin)
+                    }
+                }
+            }
+            signal_mode => {
+                let signal = signal_mode
+                    .unix_signal()
+                    .expect("signal modes map to a signal");
+                (0..count).try_for_each(|_| self.signal(signal))
+            }
+        };
+        if let Err(e) = &result {
+            self.shared.record(Event::GatherFailed {
+                error: e.to_string(),
+            });
+        }
+        result
+    }
+
+    /// Sends `signal` to the running instance (e.g. to kill it and watch the restart).
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// use rustix::process::Signal;
+    /// use std::time::Duration;
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"]).stop_on_error(true)).unwrap();
+    /// host.signal(Signal::KILL).unwrap();
+    /// assert!(host.wait_for(Duration::from_secs(5), |t| !t.exits().is_empty()));
+    /// host.stop();
+    /// ```
+    pub fn signal(&self, signal: Signal) -> Result<(), HostError> {
+        let pid = self.pid().ok_or(HostError::NotRunning)?;
+        let pid = i32::try_from(pid)
+            .ok()
+            .and_then(Pid::from_raw)
+            .ok_or(HostError::NotRunning)?;
+        kill_process(pid, signal).map_err(|e| HostError::Signal(e.into()))
+    }
+
+    /// The pid of the running instance, if one runs.
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"])).unwrap();
+    /// assert!(host.pid().is_some());
+    /// host.stop();
+    /// ```
+    pub fn pid(&self) -> Option<u32> {
+        self.shared.lock().pid
+    }
+
+    /// A snapshot of everything observed so far.
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"])).unwrap();
+    /// assert_eq!(host.transcript().launches(), 1);
+    /// host.stop();
+    /// ```
+    pub fn transcript(&self) -> Transcript {
+        self.shared.lock().transcript.clone()
+    }
+
+    /// Waits until `done` holds for the transcript; false on timeout.
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// use std::time::Duration;
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/sh", "-c", "echo 'm v=1'"])).unwrap();
+    /// assert!(host.wait_for(Duration::from_secs(5), |t| t.metrics().count() == 1));
+    /// host.stop();
+    /// ```
+    pub fn wait_for(&self, timeout: Duration, mut done: impl FnMut(&Transcript) -> bool) -> bool {
+        self.shared
+            .wait_until(Instant::now() + timeout, |s| done(&s.transcript))
+    }
+
+    /// Waits until at least `count` metrics were parsed in total; false on timeout.
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// use std::time::Duration;
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/sh", "-c", "echo 'm v=1'; echo 'm v=2'"])).unwrap();
+    /// assert!(host.wait_for_metrics(2, Duration::from_secs(5)));
+    /// host.stop();
+    /// ```
+    pub fn wait_for_metrics(&self, count: usize, timeout: Duration) -> bool {
+        self.wait_for(timeout, |t| t.metrics().count() >= count)
+    }
+
+    /// Waits until stdout has been silent for `quiet` (since the last record, or since now
+    /// if there was none); false if output kept coming until `timeout`.
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// use std::time::Duration;
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"])).unwrap();
+    /// assert!(host.wait_quiet(Duration::from_millis(50), Duration::from_secs(5)));
+    /// host.stop();
+    /// ```
+    pub fn wait_quiet(&self, quiet: Duration, timeout: Duration) -> bool {
+        let start = Instant::now();
+        let deadline = start + timeout;
+        loop {
+            let last = self
+                .shared
+                .lock()
+                .transcript
+                .last_output_at()
+                .map_or(start, |t| t.max(start));
+            let quiet_at = last + quiet;
+            let now = Instant::now();
+            if now >= quiet_at {
+                return true;
+            }
+            if now >= deadline {
+                return false;
+            }
+            std::thread::sleep((quiet_at.min(deadline)) - now);
+        }
+    }
+
+    /// Stops like Telegraf: close stdin, SIGTERM after `term_after`, SIGKILL after
+    /// `kill_after` more; then waits for the pipes to close (bounded). Output printed during
+    /// shutdown is in the returned transcript.
+    ///
+    /// ```
+    /// use execd_conformance::{config::{ExecdConfig, StopTimeouts}, host::{ExecdHost, StopStep}};
+    /// use std::time::Duration;
+    /// // Ignores EOF (never reads stdin) but dies on SIGTERM.
+    /// let quick = StopTimeouts { term_after: Duration::from_millis(200), kill_after: Duration::from_secs(5) };
+    /// let config = ExecdConfig::new(["/bin/sleep", "30"]).stop_timeouts(quick);
+    /// let report = ExecdHost::start(config).unwrap().stop();
+    /// assert_eq!(report.ended_by, StopStep::Sigterm);
+    /// ```
+    pub fn stop(mut self) -> StopReport {
+        let started = Instant::now();
+        let (running_pid, instance) = {
+            let mut state = self.shared.lock();
+            state.stopping = true;
+            (state.pid, state.instance)
+        };
+        self.shared.stdin().take(); // EOF
+        self.shared.changed.notify_all();
+
+        let exited = |s: &State| s.pid.is_none() || s.instance != instance;
+        let timeouts = self.config.stop_timeouts;
+        let mut ended_by = if running_pid.is_none() {
+            StopStep::AlreadyExited
+        } else {
+            StopStep::StdinEof
+        };
+        if running_pid.is_some()
+            && !self
+                .shared
+                .wait_until(started + timeouts.term_after, exited)
+        {
+            ended_by = StopStep::Sigterm;
+            let _ = self.signal(Signal::TERM);
+            let kill_at = Instant::now() + timeouts.kill_after;
+            if !self.shared.wait_until(kill_at, exited) {
+                ended_by = StopStep::Sigkill;
+                let _ = self.signal(Signal::KILL);
+                self.shared
+                    .wait_until(Instant::now() + Duration::from_secs(10), exited);
+            }
+        }
+        // Telegraf blocks until both pipes close; give grandchildren a bounded chance.
+        let pipes_closed = self
+            .shared
+            .wait_until(Instant::now() + Duration::from_secs(10), |s| {
+                s.supervisor_done
+            });
+        if pipes_closed && let Some(handle) = self.supervisor.take() {
+            let _ = handle.join();
+        }
+        let state = self.shared.lock();
+        let exit = state
+            .transcript
+            .events
+            .iter()
+            .rev()
+            .find_map(|e| match e.event {
+                Event::Exited {
+                    instance: i,
+                    status,
+                } if i == instance && running_pid.is_some() => Some((e.at, status)),
+                _ => None,
+            });
+        StopReport {
+            ended_by,
+            status: exit.map(|(_, status)| status),
+            exit_after: exit.map_or(Duration::ZERO, |(at, _)| {
+                at.saturating_duration_since(started)
+            }),
+            pipes_closed,
+            transcript: state.transcript.clone(),
+        }
+    }
+}
+
+impl Drop for ExecdHost {
+    fn drop(&mut self) {
+        // A test that panicked before stop(): do not leave the child running.
+        if self.supervisor.is_some() {
+            self.shared.lock().stopping = true;
+            self.shared.stdin().take();
+            self.shared.changed.notify_all();
+            let _ = self.signal(Signal::KILL);
+        }
+    }
+}
+
+/// A launched instance and its two reader threads.
+struct Instance {
+    child: Child,
+    readers: Vec<JoinHandle<()>>,
+}
+
+fn launch(
+    config: &ExecdConfig,
+    shared: &Arc<Shared>,
+    instance: usize,
+) -> Result<Instance, HostError> {
+    let mut command = Command::new(&config.command[0]);
+    command
+        .args(&config.command[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for entry in &config.environment {
+        // Telegraf appends `KEY=value` to its own environment; the last duplicate wins.
+        let (key, value) = entry.split_once('=').unwrap_or((entry.as_str(), ""));
+        command.env(key, value);
+    }
+    let mut child = command.spawn().map_err(|source| HostError::Spawn {
+        program: config.command[0].to_string_lossy().into_owned(),
+        source,
+    })?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    *shared.stdin() = child.stdin.take();
+    {
+        let mut state = shared.lock();
+        state.pid = Some(child.id());
+        state.instance = instance;
+        state.transcript.events.push(TimedEvent {
+            at: Instant::now(),
+            event: Event::Started {
+                instance,
+                pid: child.id(),
+            },
+        });
+    }
+    shared.changed.notify_all();
+    let readers = vec![
+        {
+            let shared = Arc::clone(shared);
+            std::thread::spawn(move || read_stdout(stdout, &shared, instance))
+        },
+        {
+            let shared = Arc::clone(shared);
+            std::thread::spawn(move || read_stderr(stderr, &shared, instance))
+        },
+    ];
+    Ok(Instance { child, readers })
+}
+
+fn record_stdout(shared: &Shared, instance: usize, record: &[u8]) {
+    let line = String::from_utf8_lossy(record).into_owned();
+    let event = match Metric::parse_bytes(record) {
+        Ok(metric) => Event::Metric {
+            instance,
+            metric,
+            line,
+        },
+        Err(error) => Event::BadRecord {
+            instance,
+            error,
+            line,
+        },
+    };
+    shared.record(event);
+}
+
+fn read_stdout(mut pipe: impl Read, shared: &Shared, instance: usize) {
+    let mut framer = LineFramer::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                for record in framer.push(&buf[..n]) {
+                    record_stdout(shared, instance, &record);
+                }
+            }
+        }
+    }
+    if let Some(record) = framer.finish() {
+        record_stdout(shared, instance, &record);
+    }
+}
+
+fn read_stderr(pipe: impl Read, shared: &Shared, instance: usize) {
+    let mut reader = BufReader::new(pipe);
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        match reader.read_until(b'\n', &mut raw) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if raw.last() == Some(&b'\n') {
+                    raw.pop();
+                }
+                let line = StderrLine::classify(&String::from_utf8_lossy(&raw));
+                shared.record(Event::Log { instance, line });
+            }
+        }
+    }
+}
+
+/// The restart loop (`cmdLoop`): runs until stopping, `stop_on_error`, or a failed relaunch.
+fn supervise(config: &ExecdConfig, shared: &Arc<Shared>, mut current: Instance) {
+    let mut instance = 0;
+    loop {
+        let status = current.child.wait();
+        let exited_at = Instant::now();
+        shared.stdin().take();
+        {
+            let mut state = shared.lock();
+            state.pid = None;
+            if let Ok(status) = status {
+                state.transcript.events.push(TimedEvent {
+                    at: exited_at,
+                    event: Event::Exited { instance, status },
+                });
+            }
+        }
+        shared.changed.notify_all();
+        for reader in current.readers.drain(..) {
+            let _ = reader.join();
+        }
+        shared.record(Event::PipesClosed {
+            instance,
+            after_exit: exited_at.elapsed(),
+        });
+
+        let failed = status.map_or(true, |s| !s.success());
+        if shared.lock().stopping {
+            break;
+        }
+        if config.stop_on_error && failed {
+            shared.record(Event::GaveUp);
+            break;
+        }
+        let relaunch_at = Instant::now() + config.restart_delay;
+        if shared.wait_until(relaunch_at, |s| s.stopping) {
+            break;
+        }
+        instance += 1;
+        match launch(config, shared, instance) {
+            Ok(next) => current = next,
+            Err(e) => {
+                shared.record(Event::SpawnFailed {
+                    error: e.to_string(),
+                });
+                break;
+            }
+        }
+    }
+    shared.lock().supervisor_done = true;
+    shared.changed.notify_all();
+}
