@@ -82,6 +82,9 @@ fn report(result: anyhow::Result<()>) -> ExitCode {
 }
 
 fn run_execd(flags: &ShimArgs) -> ExitCode {
+    if let Some(level) = flags.log_level {
+        logger::set_level(level);
+    }
     let mut config = match &flags.config {
         Some(path) => match WeatherConfig::load(path) {
             Ok(c) => c,
@@ -90,13 +93,13 @@ fn run_execd(flags: &ShimArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        None => {
-            log::info!("no -config given, using the defaults (12 built-in stations, seed 1)");
-            WeatherConfig::default()
-        }
+        None => WeatherConfig::default(),
     };
     execd::apply_flags(&mut config, flags);
     logger::set_level(config.log_level);
+    if flags.config.is_none() {
+        log::info!("no -config given, using the defaults (12 built-in stations, seed 1)");
+    }
     let model = match config.model() {
         Ok(m) => m,
         Err(e) => {

@@ -189,7 +189,15 @@ where
     };
     let from_toml = |e: toml::de::Error| {
         let offset = e.span().map_or(0, |s| s.start);
-        invalid(offset, e.message().trim_end().to_string())
+        let message = e.message().trim_end();
+        // Value errors (bad type, bad duration) do not say which option; the line does.
+        let message = match option_at(text, expanded.original_offset(offset)) {
+            Some(key) if !message.contains(&format!("`{key}`")) => {
+                format!("option `{key}`: {message}")
+            }
+            _ => message.to_string(),
+        };
+        invalid(offset, message)
     };
     let wanted = format!("[[{}.{name}]]", kind.as_str());
 
@@ -260,6 +268,20 @@ where
         .unwrap_or_default())
 }
 
+/// The key of a `key = value` line containing `offset`, if that line is one.
+fn option_at(text: &str, offset: usize) -> Option<&str> {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    let valid = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+    valid.then_some(key)
+}
+
 /// Offset (in the expanded text) of the `n`th (0-based) `[[kind.name]]` header line.
 fn nth_header(expanded: &Expanded, kind: PluginKind, name: &str, n: usize) -> Option<usize> {
     let header = format!("[[{}.{name}]]", kind.as_str());
@@ -324,7 +346,10 @@ mod tests {
             "{e}"
         );
         let e = err("[[inputs.weather]]\n  seed = \"$LONGVALUE\"\n");
-        assert!(e.starts_with("f.toml:2:10: invalid type: string"), "{e}");
+        assert!(
+            e.starts_with("f.toml:2:10: option `seed`: invalid type: string"),
+            "{e}"
+        );
         let e = err("[[inputs.weather]]\n  interval = \"10\"\n");
         assert!(
             e.contains("f.toml:2:14") && e.contains("missing unit"),
