@@ -184,6 +184,8 @@ impl ClientContext for LoggingContext {
     }
 }
 
+impl rdkafka::consumer::ConsumerContext for LoggingContext {}
+
 /// librdkafka's own log lines: problems it recovers from are warnings, chatter is debug.
 fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
     match level {

@@ -28,10 +28,16 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod consume;
+pub mod export;
 pub mod health;
 pub mod kafka;
+pub mod message;
 pub mod partition;
 pub mod position;
+pub mod reader;
 pub mod resume;
+pub mod source;
 pub mod timestamp;
 pub mod topics;
+pub mod verify;

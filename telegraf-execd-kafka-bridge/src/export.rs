@@ -1,0 +1,481 @@
+//! The export loop: poll InfluxDB, publish every point once, survive outages.
+//!
+//! Every `export_interval` the exporter queries the window from its cursor (the last point it
+//! handled, at first the resume point recovered from the topic, see [`crate::resume`]) up to
+//! `now - lateness`, and produces each point not already in the topic. Failures:
+//! - InfluxDB unreachable or erroring: `W!`, retry with doubling backoff; nothing already sent
+//!   is lost and the resume point in Kafka only ever reflects acknowledged messages.
+//! - A broker down: librdkafka reconnects and follows leader changes; messages to the other
+//!   partitions keep flowing; its complaints are logged as `W!`.
+//! - No acknowledgement for `kafka_timeout`, a failed delivery, or a fatal producer error:
+//!   [`ExportError`], which the binary logs as `E!` before exiting non-zero, so Telegraf's
+//!   restart takes over (and the next run resumes from the topic).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use influxdb_http::{
+    Api, ClientConfig as InfluxConfig, Credentials, Error as InfluxError, InfluxClient, Secret,
+};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::util::Timeout;
+use tokio::sync::watch;
+
+use crate::checkpoint::AckTracker;
+use crate::config::BridgeConfig;
+use crate::health::HealthStats;
+use crate::kafka::{
+    DeliveryContext, DeliveryFailure, TopicLookupError, client_config, partition_count,
+    producer_config,
+};
+use crate::message::{ExportRecord, MessageEncoder};
+use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
+use crate::reader::WindowReader;
+use crate::resume::{ResumeError, ResumePoint, read_tails};
+use crate::source::{MeasurementSchema, export_query};
+
+/// Why the export stopped for good.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::export::ExportError;
+/// let e = ExportError::KafkaTimeout { waited: std::time::Duration::from_secs(60), in_flight: 12 };
+/// assert!(e.to_string().contains("12 messages"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The InfluxDB client could not be configured.
+    #[error("InfluxDB settings: {0}")]
+    InfluxConfig(#[source] InfluxError),
+    /// The export query is invalid (e.g. a bad `where` option); retrying cannot help.
+    #[error("InfluxDB rejected the export query: {0}")]
+    BadQuery(#[source] InfluxError),
+    /// The producer could not be created.
+    #[error("creating the Kafka producer: {0}")]
+    Producer(#[source] KafkaError),
+    /// The topic's partitions could not be looked up.
+    #[error(transparent)]
+    Topic(#[from] TopicLookupError),
+    /// The resume point could not be read from the topic.
+    #[error(transparent)]
+    Resume(#[from] ResumeError),
+    /// A message was not acknowledged in time.
+    #[error("Kafka acknowledged nothing for {waited:?} ({in_flight} messages in flight)")]
+    KafkaTimeout {
+        /// The configured `kafka_timeout`.
+        waited: Duration,
+        /// Messages still unacknowledged.
+        in_flight: usize,
+    },
+    /// A delivery failed permanently, or the producer hit a fatal error.
+    #[error("Kafka {0}")]
+    Delivery(String),
+}
+
+/// The exporter: InfluxDB client, idempotent producer, and the bookkeeping between them.
+pub struct Exporter {
+    config: BridgeConfig,
+    influx: InfluxClient,
+    producer: ThreadedProducer<DeliveryContext>,
+    tracker: Arc<Mutex<AckTracker>>,
+    failure: DeliveryFailure,
+    stats: Arc<HealthStats>,
+    encoder: MessageEncoder,
+    resume: ResumePoint,
+    cursor: Option<ExportPosition>,
+    skip_warnings: u64,
+}
+
+impl std::fmt::Debug for Exporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exporter")
+            .field("topic", &self.config.topic)
+            .field("cursor", &self.cursor)
+            .finish()
+    }
+}
+
+/// Stderr warnings about skipped rows per run before they are only counted.
+const MAX_SKIP_WARNINGS: u64 = 100;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The InfluxDB client for the `influxdb` settings.
+///
+/// ```
+/// let c = telegraf_execd_kafka_bridge::config::BridgeConfig::default();
+/// let client = telegraf_execd_kafka_bridge::export::influx_client(&c, None).unwrap();
+/// assert_eq!(client.config().url.as_str(), "http://127.0.0.1:8086/");
+/// ```
+pub fn influx_client(
+    config: &BridgeConfig,
+    token: Option<String>,
+) -> Result<InfluxClient, InfluxError> {
+    let i = &config.influxdb;
+    // A token means 2.x/3.x (`Authorization: Token`, accepted by their v1-compatible /query);
+    // otherwise 1.x, with basic auth when a username is set.
+    let api = match token {
+        Some(token) => Api::V2 {
+            org: String::new(),
+            bucket: i.database.clone(),
+            token: Secret::new(token),
+        },
+        None => Api::V1 {
+            database: i.database.clone(),
+            retention_policy: (!i.retention_policy.is_empty()).then(|| i.retention_policy.clone()),
+            auth: (!i.username.is_empty()).then(|| Credentials {
+                username: i.username.clone(),
+                password: Secret::new(i.password.clone()),
+            }),
+        },
+    };
+    let mut c = InfluxConfig::new(&i.url, api)?;
+    c.timeout = i.timeout.0;
+    InfluxClient::new(c)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+impl Exporter {
+    /// Creates the clients, looks up the topic's partitions and recovers the resume point from
+    /// the topic. Blocking (librdkafka calls); bounded by `kafka_timeout`.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use telegraf_execd_kafka_bridge::{config::BridgeConfig, export::Exporter, health::HealthStats};
+    /// let config = BridgeConfig::load(std::path::Path::new("kafka-bridge.toml"))?;
+    /// let exporter = Exporter::connect(config, None, Arc::new(HealthStats::new()))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn connect(
+        config: BridgeConfig,
+        influx_token: Option<String>,
+        stats: Arc<HealthStats>,
+    ) -> Result<Self, ExportError> {
+        let influx = influx_client(&config, influx_token).map_err(ExportError::InfluxConfig)?;
+        let timeout = config.kafka_timeout.0;
+        let partitions = {
+            let probe: rdkafka::producer::BaseProducer = client_config(&config.kafka)
+                .create()
+                .map_err(ExportError::Producer)?;
+            partition_count(probe.client(), &config.topic, timeout)?
+        };
+        let tails = read_tails(
+            &client_config(&config.kafka),
+            &config.topic,
+            partitions,
+            timeout,
+        )?;
+        let resume = ResumePoint::from_tails(tails);
+        match resume.query_from() {
+            Some(p) => log::info!(
+                "resuming export to {:?} ({partitions} partitions) after position {p}",
+                config.topic
+            ),
+            None => log::info!(
+                "exporting to {:?} ({partitions} partitions) from the start",
+                config.topic
+            ),
+        }
+        let tracker = Arc::new(Mutex::new(AckTracker::new(resume.watermark().cloned())));
+        let failure = DeliveryFailure::default();
+        let context = DeliveryContext::new(
+            Arc::clone(&tracker),
+            Arc::clone(&stats),
+            Arc::clone(&failure),
+        );
+        let producer: ThreadedProducer<DeliveryContext> = producer_config(&config.kafka)
+            .create_with_context(context)
+            .map_err(ExportError::Producer)?;
+        if let Some(w) = resume.watermark() {
+            stats.advance_position(w.time);
+        }
+        Ok(Exporter {
+            encoder: MessageEncoder::new(config.value_format, config.key_tag.clone(), partitions),
+            cursor: resume.query_from().cloned(),
+            config,
+            influx,
+            producer,
+            tracker,
+            failure,
+            stats,
+            resume,
+            skip_warnings: 0,
+        })
+    }
+
+    /// Exports until `stop` turns true, then flushes what is in flight (bounded) and returns.
+    /// Returns an error only for conditions a restart must handle (see the module notes).
+    ///
+    /// ```no_run
+    /// # async fn demo(exporter: telegraf_execd_kafka_bridge::export::Exporter) -> Result<(), telegraf_execd_kafka_bridge::export::ExportError> {
+    /// let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    /// let task = tokio::spawn(exporter.run(stop_rx));
+    /// stop_tx.send(true).ok();
+    /// task.await.expect("exporter task")?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) -> Result<(), ExportError> {
+        let initial_backoff = Duration::from_millis(100);
+        let mut backoff = initial_backoff;
+        let mut caught_up_to = None;
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let hi = now_ns()
+                .saturating_sub(i64::try_from(self.config.lateness.as_nanos()).unwrap_or(i64::MAX));
+            let wait = match self.export_window(hi, &stop).await {
+                Ok(()) => {
+                    backoff = initial_backoff;
+                    self.stats.add_batch();
+                    caught_up_to = Some(hi);
+                    self.config.export_interval.0
+                }
+                Err(WindowError::Fatal(e)) => return Err(e),
+                Err(WindowError::Influx(e)) => {
+                    self.stats.add_error();
+                    log::warn!(
+                        "InfluxDB query failed, retrying in {backoff:?} (export position unchanged at {}): {e}",
+                        self.cursor
+                            .as_ref()
+                            .map_or("the start".to_string(), ToString::to_string)
+                    );
+                    let w = backoff;
+                    backoff =
+                        (backoff * 2).min(self.config.retry_max_backoff.0.max(initial_backoff));
+                    w
+                }
+            };
+            // Wait for the next window while watching Kafka.
+            let until = Instant::now() + wait;
+            while Instant::now() < until && !*stop.borrow() {
+                self.check_kafka()?;
+                if let Some(hi) = caught_up_to
+                    && lock(&self.tracker).in_flight() == 0
+                {
+                    self.stats.advance_position(hi);
+                }
+                let step = until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(200));
+                tokio::select! {
+                    _ = tokio::time::sleep(step) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        self.finish()
+    }
+
+    /// Flushes the producer for at most 4 s (Telegraf sends SIGTERM 5 s after closing stdin);
+    /// what is not acknowledged by then is re-sent by the next run, never duplicated.
+    fn finish(&self) -> Result<(), ExportError> {
+        let in_flight = lock(&self.tracker).in_flight();
+        if in_flight > 0 {
+            log::info!("stopping: flushing {in_flight} messages");
+        }
+        if let Err(e) = self.producer.flush(Timeout::After(Duration::from_secs(4))) {
+            log::warn!(
+                "stopping with {} messages unacknowledged ({e}); the next run sends them",
+                lock(&self.tracker).in_flight()
+            );
+        }
+        match self.failure_reason() {
+            Some(reason) => Err(ExportError::Delivery(reason)),
+            None => Ok(()),
+        }
+    }
+
+    fn failure_reason(&self) -> Option<String> {
+        if let Some(f) = lock(&self.failure).clone() {
+            return Some(f);
+        }
+        self.producer
+            .client()
+            .fatal_error()
+            .map(|(code, reason)| format!("producer fatal error {code:?}: {reason}"))
+    }
+
+    /// Fails when a delivery failed or the oldest message waits longer than `kafka_timeout`.
+    fn check_kafka(&self) -> Result<(), ExportError> {
+        if let Some(reason) = self.failure_reason() {
+            return Err(ExportError::Delivery(reason));
+        }
+        let tracker = lock(&self.tracker);
+        self.stats.set_in_flight(tracker.in_flight());
+        if let Some(oldest) = tracker.oldest_unacked()
+            && oldest.elapsed() > self.config.kafka_timeout.0
+        {
+            return Err(ExportError::KafkaTimeout {
+                waited: self.config.kafka_timeout.0,
+                in_flight: tracker.in_flight(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Exports the points from the cursor up to `hi` (inclusive).
+    async fn export_window(
+        &mut self,
+        hi: i64,
+        stop: &watch::Receiver<bool>,
+    ) -> Result<(), WindowError> {
+        let start = self.config.start.map(|s| s.nanos());
+        let from = match (self.cursor.as_ref().map(|c| c.time), start) {
+            (Some(c), Some(s)) => Some(c.max(s)),
+            (c, s) => c.or(s),
+        };
+        if from.is_some_and(|f| f > hi) {
+            return Ok(());
+        }
+        let i = &self.config.influxdb;
+        let mut queries = Vec::with_capacity(i.measurements.len());
+        for m in &i.measurements {
+            let schema = MeasurementSchema::fetch(&self.influx, &i.database, m)
+                .await
+                .map_err(WindowError::from_influx)?;
+            if schema.fields.is_empty() {
+                log::debug!("measurement {m:?} has no fields yet");
+                continue;
+            }
+            let q = export_query(
+                &schema,
+                &i.database,
+                &i.retention_policy,
+                from,
+                hi,
+                &i.where_clause,
+                i.chunk_size,
+            );
+            queries.push((schema, q));
+        }
+        if queries.is_empty() {
+            return Ok(());
+        }
+        let mut window = WindowReader::start(&self.influx, &i.database, queries);
+        let mut handled = 0u64;
+        while let Some(group) = window
+            .next(&self.encoder)
+            .await
+            .map_err(WindowError::from_influx)?
+        {
+            for skipped in group.skipped {
+                self.stats.add_skipped();
+                self.skip_warnings += 1;
+                if self.skip_warnings <= MAX_SKIP_WARNINGS {
+                    log::warn!("{skipped}");
+                } else if self.skip_warnings == MAX_SKIP_WARNINGS + 1 {
+                    log::warn!(
+                        "more rows skipped; counting them in kafka_bridge skipped_rows without logging each"
+                    );
+                }
+            }
+            for record in group.records {
+                if self.cursor.as_ref().is_some_and(|c| record.position <= *c) {
+                    continue;
+                }
+                if self.resume.is_exported(record.partition, &record.position) {
+                    self.stats.add_resumed(1);
+                } else {
+                    self.send(&record).await?;
+                }
+                self.cursor = Some(record.position);
+                handled += 1;
+                if handled % 1024 == 0 {
+                    self.check_kafka().map_err(WindowError::Fatal)?;
+                    if *stop.borrow() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands one record to librdkafka, waiting while its queue is full.
+    async fn send(&self, record: &ExportRecord) -> Result<(), WindowError> {
+        let (seq, watermark) = {
+            let mut t = lock(&self.tracker);
+            let seq = t.register(record.position.clone(), Instant::now());
+            (seq, t.watermark_header().map(str::to_owned))
+        };
+        let position = record.position.to_string();
+        let mut headers = OwnedHeaders::new_with_capacity(3)
+            .insert(Header {
+                key: HEADER_MEASUREMENT,
+                value: Some(record.measurement.as_bytes()),
+            })
+            .insert(Header {
+                key: HEADER_POSITION,
+                value: Some(position.as_bytes()),
+            });
+        if let Some(w) = &watermark {
+            headers = headers.insert(Header {
+                key: HEADER_WATERMARK,
+                value: Some(w.as_bytes()),
+            });
+        }
+        let seq = usize::try_from(seq).unwrap_or(usize::MAX);
+        let mut message: BaseRecord<'_, [u8], [u8], usize> =
+            BaseRecord::with_opaque_to(&self.config.topic, seq)
+                .partition(record.partition)
+                .payload(record.value.as_slice())
+                .headers(headers);
+        if let Some(key) = &record.key {
+            message = message.key(key.as_slice());
+        }
+        loop {
+            match self.producer.send(message) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    message = back;
+                    self.check_kafka().map_err(WindowError::Fatal)?;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err((e, _)) => {
+                    return Err(WindowError::Fatal(ExportError::Delivery(format!(
+                        "refused message at {}: {e}",
+                        record.position
+                    ))));
+                }
+            }
+        }
+        self.stats.add_sent(1);
+        Ok(())
+    }
+}
+
+/// How one window failed.
+enum WindowError {
+    /// Retry after a backoff.
+    Influx(InfluxError),
+    /// Stop the exporter.
+    Fatal(ExportError),
+}
+
+impl WindowError {
+    fn from_influx(e: InfluxError) -> Self {
+        match &e {
+            InfluxError::Config(_) => WindowError::Fatal(ExportError::InfluxConfig(e)),
+            InfluxError::Query { message, .. } if message.contains("error parsing query") => {
+                WindowError::Fatal(ExportError::BadQuery(e))
+            }
+            _ => WindowError::Influx(e),
+        }
+    }
+}
+
+impl From<ExportError> for WindowError {
+    fn from(e: ExportError) -> Self {
+        WindowError::Fatal(e)
+    }
+}

@@ -1,0 +1,275 @@
+//! One point → one Kafka message: value, key, partition and export position.
+//!
+//! - value: the point as one line-protocol line with its `\n` — tags sorted, nanosecond
+//!   timestamp — which is what Telegraf's `outputs.kafka` sends with `data_format = "influx"`;
+//!   or, with `value_format = "json"`, the object `lp json` prints:
+//!   `{"measurement":…,"tags":[[k,v]…],"fields":[[k,{"type":…,"value":…}]…],"timestamp":ns}`.
+//! - key: the value of the key tag (default `station`); no key when the point lacks the tag.
+//! - partition: sarama's FNV-1a of the key (so keys co-partition with Telegraf's
+//!   `outputs.kafka`), or of the series key when there is no key tag, so a series still stays
+//!   on one partition.
+//! - headers (see [`crate::position`]): measurement, export position, low watermark.
+
+use std::sync::Arc;
+
+use line_protocol::serialize::{SerializeError, Serializer};
+use line_protocol::{FieldValue, Point};
+use serde::Serialize;
+
+use crate::config::ValueFormat;
+use crate::partition::sarama_partition;
+use crate::position::{ExportPosition, series_key_of_line};
+
+/// A point ready to be produced.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::{config::ValueFormat, message::MessageEncoder};
+/// use line_protocol::{Field, Point, Tag};
+/// let enc = MessageEncoder::new(ValueFormat::Influx, "station", 4);
+/// let p = Point {
+///     measurement: "weather".into(),
+///     tags: vec![Tag::new("station", "paris")],
+///     fields: vec![Field::new("temp", 21.5)],
+///     timestamp: Some(5),
+/// };
+/// let r = enc.encode(&p, &"weather".into()).unwrap();
+/// assert_eq!(r.value, b"weather,station=paris temp=21.5 5\n");
+/// assert_eq!(r.key.as_deref(), Some(&b"paris"[..]));
+/// assert_eq!(r.position.to_string(), "5 weather,station=paris");
+/// assert_eq!(r.partition, telegraf_execd_kafka_bridge::partition::sarama_partition(b"paris", 4));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRecord {
+    /// Place in the export order.
+    pub position: ExportPosition,
+    /// Partition chosen by [`MessageEncoder`].
+    pub partition: i32,
+    /// Message key (the key tag's value).
+    pub key: Option<Vec<u8>>,
+    /// Message value.
+    pub value: Vec<u8>,
+    /// Measurement name, shared by all records of one measurement.
+    pub measurement: Arc<str>,
+}
+
+/// Encodes points for one topic.
+///
+/// ```
+/// let enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
+/// assert_eq!(enc.partitions(), 4);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MessageEncoder {
+    format: ValueFormat,
+    key_tag: String,
+    partitions: i32,
+}
+
+impl MessageEncoder {
+    /// An encoder for `partitions` partitions, keyed by tag `key_tag`.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::{config::ValueFormat, message::MessageEncoder};
+    /// let enc = MessageEncoder::new(ValueFormat::Json, "station", 1);
+    /// # drop(enc);
+    /// ```
+    pub fn new(format: ValueFormat, key_tag: impl Into<String>, partitions: i32) -> Self {
+        MessageEncoder {
+            format,
+            key_tag: key_tag.into(),
+            partitions,
+        }
+    }
+
+    /// The topic's partition count this encoder routes for.
+    ///
+    /// ```
+    /// # let enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "k", 2);
+    /// assert_eq!(enc.partitions(), 2);
+    /// ```
+    pub fn partitions(&self) -> i32 {
+        self.partitions
+    }
+
+    /// Encodes one point (which must carry a timestamp); fails when line protocol cannot
+    /// represent it (NaN, empty tag value or key, no field…).
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::{config::ValueFormat, message::MessageEncoder};
+    /// use line_protocol::{Field, Point, Tag};
+    /// let enc = MessageEncoder::new(ValueFormat::Json, "station", 4);
+    /// let p = Point {
+    ///     measurement: "weather".into(),
+    ///     tags: vec![Tag::new("station", "paris")],
+    ///     fields: vec![Field::new("temp", 21.0), Field::new("n", 3i64)],
+    ///     timestamp: Some(5),
+    /// };
+    /// let r = enc.encode(&p, &"weather".into()).unwrap();
+    /// assert_eq!(
+    ///     String::from_utf8(r.value).unwrap(),
+    ///     r#"{"measurement":"weather","tags":[["station","paris"]],"fields":[["temp",{"type":"float","value":21.0}],["n",{"type":"int","value":3}]],"timestamp":5}"#
+    /// );
+    /// let bad = Point { fields: vec![Field::new("temp", f64::NAN)], ..p };
+    /// assert!(enc.encode(&bad, &"weather".into()).is_err());
+    /// ```
+    pub fn encode(
+        &self,
+        point: &Point<'_>,
+        measurement: &Arc<str>,
+    ) -> Result<ExportRecord, SerializeError> {
+        let line = Serializer::canonical().to_vec(point)?;
+        // The canonical serializer always writes a space after the series key.
+        let series = series_key_of_line(&line).unwrap_or(&line);
+        let series = String::from_utf8_lossy(series).into_owned();
+        let key = point.tag(&self.key_tag).map(|v| v.as_bytes().to_vec());
+        let partition =
+            sarama_partition(key.as_deref().unwrap_or(series.as_bytes()), self.partitions);
+        let value = match self.format {
+            ValueFormat::Influx => line,
+            ValueFormat::Json => json_value(point),
+        };
+        Ok(ExportRecord {
+            position: ExportPosition::new(point.timestamp.unwrap_or(0), series),
+            partition,
+            key,
+            value,
+            measurement: Arc::clone(measurement),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPoint<'a> {
+    measurement: &'a str,
+    tags: Vec<(&'a str, &'a str)>,
+    fields: Vec<(&'a str, JsonValue<'a>)>,
+    timestamp: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct JsonValue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: JsonScalar<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JsonScalar<'a> {
+    Float(f64),
+    Integer(i64),
+    UInteger(u64),
+    String(&'a str),
+    Boolean(bool),
+}
+
+/// The point as the `lp json` object (tags sorted, fields in point order).
+fn json_value(point: &Point<'_>) -> Vec<u8> {
+    let mut tags: Vec<(&str, &str)> = point
+        .tags
+        .iter()
+        .map(|t| (t.key.as_ref(), t.value.as_ref()))
+        .collect();
+    tags.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let fields = point
+        .fields
+        .iter()
+        .map(|f| {
+            let value = match &f.value {
+                FieldValue::Float(v) => JsonScalar::Float(*v),
+                FieldValue::Integer(v) => JsonScalar::Integer(*v),
+                FieldValue::UInteger(v) => JsonScalar::UInteger(*v),
+                FieldValue::String(s) => JsonScalar::String(s.as_ref()),
+                FieldValue::Boolean(b) => JsonScalar::Boolean(*b),
+            };
+            (
+                f.key.as_ref(),
+                JsonValue {
+                    kind: f.value.type_name(),
+                    value,
+                },
+            )
+        })
+        .collect();
+    let doc = JsonPoint {
+        measurement: point.measurement.as_ref(),
+        tags,
+        fields,
+        timestamp: point.timestamp,
+    };
+    // Only finite floats reach here (the line-protocol serializer ran first), and strings
+    // and numbers always serialize, so this cannot fail.
+    serde_json::to_vec(&doc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use line_protocol::{Field, Tag};
+
+    fn point<'a>(tags: Vec<Tag<'a>>) -> Point<'a> {
+        Point {
+            measurement: "weather".into(),
+            tags,
+            fields: vec![Field::new("temp", 1.0)],
+            timestamp: Some(1),
+        }
+    }
+
+    #[test]
+    fn points_without_the_key_tag_route_by_series_key() {
+        let enc = MessageEncoder::new(ValueFormat::Influx, "station", 4);
+        let m: Arc<str> = "weather".into();
+        let r = enc
+            .encode(&point(vec![Tag::new("city", "x y")]), &m)
+            .unwrap();
+        assert_eq!(r.key, None);
+        assert_eq!(r.position.series, "weather,city=x\\ y");
+        assert_eq!(r.partition, sarama_partition(b"weather,city=x\\ y", 4));
+    }
+
+    #[test]
+    fn same_station_same_partition_whatever_other_tags() {
+        let enc = MessageEncoder::new(ValueFormat::Influx, "station", 4);
+        let m: Arc<str> = "weather".into();
+        let a = enc
+            .encode(
+                &point(vec![Tag::new("station", "s1"), Tag::new("z", "1")]),
+                &m,
+            )
+            .unwrap();
+        let b = enc
+            .encode(&point(vec![Tag::new("station", "s1")]), &m)
+            .unwrap();
+        assert_eq!(a.partition, b.partition);
+        assert_ne!(a.position, b.position);
+    }
+
+    #[test]
+    fn json_escapes_and_sorts_tags() {
+        let p = Point {
+            measurement: "m\"x".into(),
+            tags: vec![Tag::new("b", "2"), Tag::new("a", "1")],
+            fields: vec![
+                Field::new("s", "q\"\n"),
+                Field::new("u", 7u64),
+                Field::new("ok", true),
+            ],
+            timestamp: Some(-3),
+        };
+        let v: serde_json::Value = serde_json::from_slice(&json_value(&p)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "measurement": "m\"x",
+                "tags": [["a", "1"], ["b", "2"]],
+                "fields": [
+                    ["s", {"type": "string", "value": "q\"\n"}],
+                    ["u", {"type": "uint", "value": 7}],
+                    ["ok", {"type": "bool", "value": true}]
+                ],
+                "timestamp": -3
+            })
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! One export window as a stream of records in export order.
+//!
+//! Each measurement's query runs in its own task, which reads the chunked response ahead into
+//! a small bounded channel (two chunks), so JSON decoding overlaps with producing and memory
+//! stays bounded by a few chunks. [`WindowReader`] merges the measurements by timestamp and
+//! sorts the records sharing one timestamp by series key: InfluxDB returns those in no fixed
+//! order, and the export order must be the same on every run.
+
+use std::sync::Arc;
+
+use influxdb_http::{Error as InfluxError, InfluxClient, Query, Series};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::message::{ExportRecord, MessageEncoder};
+use crate::source::MeasurementSchema;
+
+/// A row that could not become a message, for the caller to log and count.
+///
+/// ```
+/// let s = telegraf_execd_kafka_bridge::reader::SkippedRow { series: "weather,station=a".into(), time: Some(5), reason: "NaN".into() };
+/// assert_eq!(s.to_string(), "skipping row of series weather,station=a at 5: NaN");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// Measurement and tags as far as they are known.
+    pub series: String,
+    /// The row's time, if readable.
+    pub time: Option<i64>,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+impl std::fmt::Display for SkippedRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.time {
+            Some(t) => write!(
+                f,
+                "skipping row of series {} at {t}: {}",
+                self.series, self.reason
+            ),
+            None => write!(f, "skipping row of series {}: {}", self.series, self.reason),
+        }
+    }
+}
+
+/// The records of one timestamp, sorted by position, and the rows of that timestamp that could
+/// not become messages.
+///
+/// ```
+/// let g = telegraf_execd_kafka_bridge::reader::TimeGroup { time: 5, records: vec![], skipped: vec![] };
+/// assert!(g.records.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct TimeGroup {
+    /// The shared timestamp (`i64::MIN` for rows whose time is unreadable).
+    pub time: i64,
+    /// Records in export order.
+    pub records: Vec<ExportRecord>,
+    /// Rows skipped, for the caller to log and count.
+    pub skipped: Vec<SkippedRow>,
+}
+
+/// One measurement's rows, chunk by chunk.
+struct MeasurementRows {
+    schema: Arc<MeasurementSchema>,
+    name: Arc<str>,
+    rx: mpsc::Receiver<Result<Series, InfluxError>>,
+    task: JoinHandle<()>,
+    chunk: Option<Series>,
+    row: usize,
+}
+
+impl Drop for MeasurementRows {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MeasurementRows {
+    /// The time of the next row, loading chunks as needed; `None` at the end.
+    /// A row whose time is unreadable is returned as an error row by [`Self::take`] at time
+    /// `i64::MIN`, so it is reported first and never blocks the merge.
+    async fn peek_time(&mut self) -> Result<Option<i64>, InfluxError> {
+        loop {
+            if let Some(chunk) = &self.chunk {
+                if let Some(row) = chunk.values.get(self.row) {
+                    return Ok(Some(
+                        row.first().and_then(|t| t.as_i64()).unwrap_or(i64::MIN),
+                    ));
+                }
+                self.chunk = None;
+                self.row = 0;
+            }
+            match self.rx.recv().await {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(series)) => self.chunk = Some(series),
+            }
+        }
+    }
+
+    /// Converts the current row and moves past it. Call only after `peek_time` returned `Some`.
+    fn take(&mut self, encoder: &MessageEncoder) -> Result<ExportRecord, SkippedRow> {
+        let index = self.row;
+        self.row += 1;
+        let Some(row) = self.chunk.as_ref().and_then(|c| c.values.get(index)) else {
+            return Err(SkippedRow {
+                series: self.name.to_string(),
+                time: None,
+                reason: "row vanished".into(),
+            });
+        };
+        let time = row.first().and_then(|t| t.as_i64());
+        let point = self.schema.point(row).map_err(|e| SkippedRow {
+            series: self.name.to_string(),
+            time,
+            reason: e.to_string(),
+        })?;
+        encoder.encode(&point, &self.name).map_err(|e| SkippedRow {
+            series: describe_series(&point),
+            time,
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// `measurement,k=v,...` without escaping, for log messages about points that cannot be
+/// serialized.
+fn describe_series(point: &line_protocol::Point<'_>) -> String {
+    let mut s = point.measurement.to_string();
+    for t in &point.tags {
+        s.push_str(&format!(",{}={:?}", t.key, t.value));
+    }
+    s
+}
+
+/// The merged, ordered records of one export window.
+///
+/// ```no_run
+/// # async fn demo(client: influxdb_http::InfluxClient, schema: telegraf_execd_kafka_bridge::source::MeasurementSchema)
+/// # -> Result<(), influxdb_http::Error> {
+/// use telegraf_execd_kafka_bridge::{message::MessageEncoder, reader::WindowReader, source::export_query};
+/// let q = export_query(&schema, "weather", "", None, i64::MAX, "", 5000);
+/// let mut window = WindowReader::start(&client, "weather", vec![(schema, q)]);
+/// let encoder = MessageEncoder::new(Default::default(), "station", 4);
+/// while let Some(group) = window.next(&encoder).await? {
+///     println!("{} points", group.records.len());
+/// }
+/// # Ok(()) }
+/// ```
+pub struct WindowReader {
+    sources: Vec<MeasurementRows>,
+}
+
+impl std::fmt::Debug for WindowReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowReader")
+            .field("measurements", &self.sources.len())
+            .finish()
+    }
+}
+
+impl WindowReader {
+    /// Starts one query task per `(schema, query)`.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &influxdb_http::InfluxClient) {
+    /// let w = telegraf_execd_kafka_bridge::reader::WindowReader::start(client, "weather", Vec::new());
+    /// # drop(w); }
+    /// ```
+    pub fn start(
+        client: &InfluxClient,
+        database: &str,
+        queries: Vec<(MeasurementSchema, Query)>,
+    ) -> Self {
+        let sources = queries
+            .into_iter()
+            .map(|(schema, query)| {
+                let (tx, rx) = mpsc::channel(2);
+                let client = client.clone();
+                let database = database.to_string();
+                let task = tokio::spawn(async move {
+                    let mut stream = match client.query_stream(&database, &query).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    };
+                    loop {
+                        match stream.next().await {
+                            Ok(Some(series)) => {
+                                if tx.send(Ok(series)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(None) => return,
+                            Err(e) => {
+                                let _ = tx.send(Err(e)).await;
+                                return;
+                            }
+                        }
+                    }
+                });
+                MeasurementRows {
+                    name: schema.measurement.as_str().into(),
+                    schema: Arc::new(schema),
+                    rx,
+                    task,
+                    chunk: None,
+                    row: 0,
+                }
+            })
+            .collect();
+        WindowReader { sources }
+    }
+
+    /// The next timestamp's records, sorted; `None` at the end.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut w: telegraf_execd_kafka_bridge::reader::WindowReader) -> Result<(), influxdb_http::Error> {
+    /// let enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
+    /// while let Some(group) = w.next(&enc).await? {
+    ///     println!("{}: {} points", group.time, group.records.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next(
+        &mut self,
+        encoder: &MessageEncoder,
+    ) -> Result<Option<TimeGroup>, InfluxError> {
+        let mut earliest = None;
+        for source in &mut self.sources {
+            if let Some(t) = source.peek_time().await? {
+                earliest = Some(earliest.map_or(t, |e: i64| e.min(t)));
+            }
+        }
+        let Some(time) = earliest else {
+            return Ok(None);
+        };
+        let mut group = TimeGroup {
+            time,
+            ..TimeGroup::default()
+        };
+        for source in &mut self.sources {
+            while source.peek_time().await? == Some(time) {
+                match source.take(encoder) {
+                    Ok(record) => group.records.push(record),
+                    Err(skipped) => group.skipped.push(skipped),
+                }
+            }
+        }
+        group
+            .records
+            .sort_unstable_by(|a, b| a.position.cmp(&b.position));
+        Ok(Some(group))
+    }
+}

@@ -1,0 +1,369 @@
+//! Reading points from InfluxDB: schema, the export query, and rows back to points.
+//!
+//! One query per measurement and window, without `GROUP BY`, so InfluxDB returns rows in time
+//! order across all series (rows sharing a timestamp come in no fixed order; the exporter sorts
+//! those). Columns are named explicitly with `::field` / `::tag` casts from `SHOW FIELD KEYS` /
+//! `SHOW TAG KEYS`, so each column's role is known even when a tag and a field share a name, and
+//! each field's type comes from the schema (JSON turns a float 89.0 into `89`).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use influxdb_http::{Error as InfluxError, FieldType, InfluxClient, Query};
+use line_protocol::{Field, FieldValue, Point, Tag};
+use serde_json::Value;
+
+/// The columns of one measurement, in query order: fields (sorted), then tags (sorted).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use influxdb_http::FieldType;
+/// use telegraf_execd_kafka_bridge::source::MeasurementSchema;
+/// let s = MeasurementSchema::new(
+///     "weather",
+///     BTreeMap::from([("temp".to_string(), FieldType::Float)]),
+///     vec!["station".to_string()],
+/// );
+/// assert_eq!(
+///     s.select("\"weather\"", "time >= 0"),
+///     "SELECT \"temp\"::field,\"station\"::tag FROM \"weather\" WHERE time >= 0"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasurementSchema {
+    /// Measurement name.
+    pub measurement: String,
+    /// Field keys and types, sorted by key.
+    pub fields: Vec<(String, FieldType)>,
+    /// Tag keys, sorted.
+    pub tags: Vec<String>,
+}
+
+impl MeasurementSchema {
+    /// A schema from `SHOW FIELD KEYS` / `SHOW TAG KEYS` answers.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::source::MeasurementSchema;
+    /// let s = MeasurementSchema::new("m", Default::default(), vec!["b".into(), "a".into()]);
+    /// assert_eq!(s.tags, ["a", "b"]);
+    /// ```
+    pub fn new(
+        measurement: impl Into<String>,
+        fields: BTreeMap<String, FieldType>,
+        mut tags: Vec<String>,
+    ) -> Self {
+        tags.sort();
+        tags.dedup();
+        MeasurementSchema {
+            measurement: measurement.into(),
+            fields: fields.into_iter().collect(),
+            tags,
+        }
+    }
+
+    /// Reads the schema of `measurement` from the server.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &influxdb_http::InfluxClient) -> Result<(), influxdb_http::Error> {
+    /// let s = telegraf_execd_kafka_bridge::source::MeasurementSchema::fetch(client, "weather", "weather").await?;
+    /// println!("{} fields", s.fields.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch(
+        client: &InfluxClient,
+        database: &str,
+        measurement: &str,
+    ) -> Result<Self, InfluxError> {
+        let fields = client.show_field_keys(database, measurement).await?;
+        let tags = client.show_tag_keys(database, measurement).await?;
+        Ok(Self::new(measurement, fields, tags))
+    }
+
+    /// The `SELECT` for this measurement from `from` (a quoted, possibly qualified, measurement)
+    /// with condition `condition`.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::source::MeasurementSchema;
+    /// let s = MeasurementSchema::new("m", Default::default(), vec![]);
+    /// assert_eq!(s.select("\"m\"", "time <= 5"), "SELECT  FROM \"m\" WHERE time <= 5");
+    /// ```
+    pub fn select(&self, from: &str, condition: &str) -> String {
+        let columns: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(k, _)| format!("{}::field", quote_ident(k)))
+            .chain(self.tags.iter().map(|k| format!("{}::tag", quote_ident(k))))
+            .collect();
+        format!("SELECT {} FROM {from} WHERE {condition}", columns.join(","))
+    }
+
+    /// Turns one result row (`time`, fields…, tags…) into a point, or says why it cannot be
+    /// line protocol. The point's tags come out sorted (the serializer's fast path).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use influxdb_http::FieldType;
+    /// use line_protocol::FieldValue;
+    /// use telegraf_execd_kafka_bridge::source::MeasurementSchema;
+    /// let s = MeasurementSchema::new("m", BTreeMap::from([("f".to_string(), FieldType::Float)]), vec!["t".into()]);
+    /// let row = serde_json::json!([10, 89, "a"]);
+    /// let p = s.point(row.as_array().unwrap()).unwrap();
+    /// assert_eq!(p.field("f"), Some(&FieldValue::Float(89.0)));
+    /// assert_eq!(p.tag("t"), Some("a"));
+    /// assert_eq!(p.timestamp, Some(10));
+    /// ```
+    pub fn point<'r>(&'r self, row: &'r [Value]) -> Result<Point<'r>, RowError> {
+        if row.len() != 1 + self.fields.len() + self.tags.len() {
+            return Err(RowError::Shape {
+                expected: 1 + self.fields.len() + self.tags.len(),
+                found: row.len(),
+            });
+        }
+        let time = row[0].as_i64().ok_or(RowError::Time)?;
+        let mut fields = Vec::with_capacity(self.fields.len());
+        for ((key, kind), value) in self.fields.iter().zip(&row[1..]) {
+            if value.is_null() {
+                continue;
+            }
+            let converted = convert(*kind, value).ok_or_else(|| RowError::FieldValue {
+                key: key.clone(),
+                kind: *kind,
+                value: value.to_string(),
+            })?;
+            fields.push(Field::new(key.as_str(), converted));
+        }
+        let mut tags = Vec::with_capacity(self.tags.len());
+        for (key, value) in self.tags.iter().zip(&row[1 + self.fields.len()..]) {
+            match value {
+                Value::Null => {}
+                Value::String(v) => tags.push(Tag::new(key.as_str(), v.as_str())),
+                other => {
+                    return Err(RowError::TagValue {
+                        key: key.clone(),
+                        value: other.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(Point {
+            measurement: Cow::Borrowed(self.measurement.as_str()),
+            tags,
+            fields,
+            timestamp: Some(time),
+        })
+    }
+}
+
+/// A row that cannot become a point.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::source::RowError;
+/// let e = RowError::FieldValue { key: "f".into(), kind: influxdb_http::FieldType::Integer, value: "1.5".into() };
+/// assert_eq!(e.to_string(), "field \"f\" holds 1.5, not a integer");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowError {
+    /// The row has another number of columns than the query asked for.
+    #[error("row has {found} columns, expected {expected}")]
+    Shape {
+        /// Columns asked for.
+        expected: usize,
+        /// Columns received.
+        found: usize,
+    },
+    /// The time column is not an integer (the query asks for `epoch=ns`).
+    #[error("time column is not integer nanoseconds")]
+    Time,
+    /// A field value does not match the type `SHOW FIELD KEYS` reported.
+    #[error("field {key:?} holds {value}, not a {kind}")]
+    FieldValue {
+        /// Field key.
+        key: String,
+        /// Type from the schema.
+        kind: FieldType,
+        /// The JSON value.
+        value: String,
+    },
+    /// A tag value that is not a string.
+    #[error("tag {key:?} holds {value}, not a string")]
+    TagValue {
+        /// Tag key.
+        key: String,
+        /// The JSON value.
+        value: String,
+    },
+}
+
+/// JSON value → typed field value, by the schema's type. NaN and infinities arrive from
+/// InfluxDB 3.x as strings or `null`; they are rejected here or by the serializer.
+fn convert(kind: FieldType, value: &Value) -> Option<FieldValue<'_>> {
+    Some(match kind {
+        FieldType::Float => FieldValue::Float(value.as_f64()?),
+        FieldType::Integer => FieldValue::Integer(value.as_i64()?),
+        FieldType::Unsigned => FieldValue::UInteger(value.as_u64()?),
+        FieldType::String => FieldValue::String(Cow::Borrowed(value.as_str()?)),
+        FieldType::Boolean => FieldValue::Boolean(value.as_bool()?),
+    })
+}
+
+/// An InfluxQL identifier in double quotes, with `"` and `\` escaped.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::source::quote_ident;
+/// assert_eq!(quote_ident("we\"ird"), "\"we\\\"ird\"");
+/// ```
+pub fn quote_ident(name: &str) -> String {
+    let mut quoted = String::with_capacity(name.len() + 2);
+    quoted.push('"');
+    for c in name.chars() {
+        if matches!(c, '"' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// The `FROM` target: `"db"."rp"."m"` when a retention policy is set, else `"m"`.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::source::from_clause;
+/// assert_eq!(from_clause("weather", "", "weather"), "\"weather\"");
+/// assert_eq!(from_clause("weather", "autogen", "weather"), "\"weather\".\"autogen\".\"weather\"");
+/// ```
+pub fn from_clause(database: &str, retention_policy: &str, measurement: &str) -> String {
+    if retention_policy.is_empty() {
+        quote_ident(measurement)
+    } else {
+        format!(
+            "{}.{}.{}",
+            quote_ident(database),
+            quote_ident(retention_policy),
+            quote_ident(measurement)
+        )
+    }
+}
+
+/// The time condition of one export query, plus the configured filter.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::source::window_condition;
+/// assert_eq!(window_condition(Some(5), 9, ""), "time >= 5 AND time <= 9");
+/// assert_eq!(window_condition(None, 9, "\"station\" = 'a'"), "time <= 9 AND (\"station\" = 'a')");
+/// ```
+pub fn window_condition(from: Option<i64>, to: i64, filter: &str) -> String {
+    let mut c = match from {
+        Some(from) => format!("time >= {from} AND time <= {to}"),
+        None => format!("time <= {to}"),
+    };
+    if !filter.trim().is_empty() {
+        c.push_str(&format!(" AND ({filter})"));
+    }
+    c
+}
+
+/// The export query for one measurement and window.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::source::{export_query, MeasurementSchema};
+/// let s = MeasurementSchema::new("m", Default::default(), vec!["t".into()]);
+/// let q = export_query(&s, "db", "", Some(1), 2, "", 500);
+/// assert_eq!(q.text(), "SELECT \"t\"::tag FROM \"m\" WHERE time >= 1 AND time <= 2");
+/// assert_eq!(q.get_chunk_size(), 500);
+/// ```
+pub fn export_query(
+    schema: &MeasurementSchema,
+    database: &str,
+    retention_policy: &str,
+    from: Option<i64>,
+    to: i64,
+    filter: &str,
+    chunk_size: usize,
+) -> Query {
+    let from_target = from_clause(database, retention_policy, &schema.measurement);
+    Query::new(schema.select(&from_target, &window_condition(from, to, filter)))
+        .chunk_size(chunk_size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> MeasurementSchema {
+        MeasurementSchema::new(
+            "weather",
+            BTreeMap::from([
+                ("temp".to_string(), FieldType::Float),
+                ("n".to_string(), FieldType::Integer),
+                ("u".to_string(), FieldType::Unsigned),
+                ("s".to_string(), FieldType::String),
+                ("b".to_string(), FieldType::Boolean),
+            ]),
+            vec!["station".into(), "city".into()],
+        )
+    }
+
+    #[test]
+    fn columns_are_fields_then_tags_sorted() {
+        let s = schema();
+        let keys: Vec<&str> = s.fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["b", "n", "s", "temp", "u"]);
+        assert_eq!(s.tags, ["city", "station"]);
+    }
+
+    #[test]
+    fn whole_number_floats_stay_floats_and_nulls_are_absent() {
+        let s = schema();
+        let row = json!([7, null, 3, "x", 89, null, null, "paris"]);
+        let p = s.point(row.as_array().unwrap()).unwrap();
+        assert_eq!(p.field("temp"), Some(&FieldValue::Float(89.0)));
+        assert_eq!(p.field("n"), Some(&FieldValue::Integer(3)));
+        assert_eq!(p.field("b"), None);
+        assert_eq!(p.tags, vec![Tag::new("station", "paris")]);
+        let line = line_protocol::serialize::Serializer::canonical()
+            .to_string(&p)
+            .unwrap();
+        assert_eq!(line, "weather,station=paris n=3i,s=\"x\",temp=89.0 7\n");
+    }
+
+    #[test]
+    fn mismatched_values_are_row_errors() {
+        let s = schema();
+        let bad_int = json!([7, null, 1.5, null, null, null, null, null]);
+        assert!(matches!(
+            s.point(bad_int.as_array().unwrap()),
+            Err(RowError::FieldValue { .. })
+        ));
+        let nan_as_text = json!([7, null, null, null, "NaN", null, null, null]);
+        assert!(s.point(nan_as_text.as_array().unwrap()).is_err());
+        let short = json!([7]);
+        assert!(matches!(
+            s.point(short.as_array().unwrap()),
+            Err(RowError::Shape { .. })
+        ));
+        let bad_time = json!(["x", null, null, null, 1, null, null, null]);
+        assert_eq!(s.point(bad_time.as_array().unwrap()), Err(RowError::Time));
+    }
+
+    #[test]
+    fn empty_tag_value_fails_serialization_not_conversion() {
+        let s = schema();
+        let row = json!([7, null, null, null, 1.0, null, "", "a"]);
+        let p = s.point(row.as_array().unwrap()).unwrap();
+        assert!(
+            line_protocol::serialize::Serializer::canonical()
+                .to_vec(&p)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn filter_is_parenthesised() {
+        assert_eq!(
+            window_condition(Some(-1), 0, "a = 1 OR b = 2"),
+            "time >= -1 AND time <= 0 AND (a = 1 OR b = 2)"
+        );
+    }
+}

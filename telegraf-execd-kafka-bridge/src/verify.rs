@@ -1,0 +1,310 @@
+//! `consume --verify`: compare a topic with InfluxDB — missing, duplicated, out-of-order points.
+//!
+//! The topic is read to its end (every message's export-position header, partition and a hash
+//! of its value); then the bridge's own export query runs over the same range and every point it
+//! yields is looked up. The range is the configured `start` up to the newest position in the
+//! topic (or `until`), so run it once the bridge has caught up. Problems:
+//! - **missing**: in InfluxDB, not in the topic;
+//! - **duplicated**: one position in several messages (each extra copy counts once);
+//! - **out of order**: a message whose position is below an earlier one of its partition;
+//! - **unexpected**: in the topic, not in InfluxDB;
+//! - **mismatched**: in both, but the message value differs from what the bridge would send;
+//! - **misrouted**: on another partition than the key maps to;
+//! - **without position**: a message lacking the header (another producer writes to the topic).
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use influxdb_http::Error as InfluxError;
+
+use crate::config::BridgeConfig;
+use crate::consume::{ConsumeError, ReadMode, read_topic};
+use crate::export::influx_client;
+use crate::kafka::client_config;
+use crate::message::MessageEncoder;
+use crate::position::ExportPosition;
+use crate::reader::WindowReader;
+use crate::source::{MeasurementSchema, export_query};
+
+/// Examples of problems kept for the report.
+const MAX_EXAMPLES: usize = 20;
+
+/// The outcome of a verification.
+///
+/// ```
+/// let r = telegraf_execd_kafka_bridge::verify::VerifyReport::default();
+/// assert!(r.is_clean());
+/// assert!(r.to_string().starts_with("verify topic=\"\" messages=0 expected=0 missing=0"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The topic checked.
+    pub topic: String,
+    /// Messages read.
+    pub messages: u64,
+    /// Points InfluxDB holds in the checked range.
+    pub expected: u64,
+    /// In InfluxDB, not in the topic.
+    pub missing: u64,
+    /// Extra copies of a position.
+    pub duplicated: u64,
+    /// Messages below an earlier position of their partition.
+    pub out_of_order: u64,
+    /// In the topic, not in InfluxDB.
+    pub unexpected: u64,
+    /// Value differs from the expected message.
+    pub mismatched: u64,
+    /// On the wrong partition.
+    pub misrouted: u64,
+    /// Messages without an export-position header.
+    pub without_position: u64,
+    /// Rows InfluxDB holds that cannot be line protocol (skipped by the bridge too).
+    pub skipped_rows: u64,
+    /// The first problems, described.
+    pub examples: Vec<String>,
+}
+
+impl VerifyReport {
+    /// True when no problem was found.
+    ///
+    /// ```
+    /// let mut r = telegraf_execd_kafka_bridge::verify::VerifyReport::default();
+    /// r.duplicated = 1;
+    /// assert!(!r.is_clean());
+    /// ```
+    pub fn is_clean(&self) -> bool {
+        self.missing == 0
+            && self.duplicated == 0
+            && self.out_of_order == 0
+            && self.unexpected == 0
+            && self.mismatched == 0
+            && self.misrouted == 0
+            && self.without_position == 0
+    }
+
+    fn note(&mut self, problem: String) {
+        if self.examples.len() < MAX_EXAMPLES {
+            self.examples.push(problem);
+        }
+    }
+}
+
+impl std::fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "verify topic={:?} messages={} expected={} missing={} duplicated={} out_of_order={} \
+             unexpected={} mismatched={} misrouted={} without_position={} skipped_rows={}",
+            self.topic,
+            self.messages,
+            self.expected,
+            self.missing,
+            self.duplicated,
+            self.out_of_order,
+            self.unexpected,
+            self.mismatched,
+            self.misrouted,
+            self.without_position,
+            self.skipped_rows
+        )?;
+        for e in &self.examples {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why verification could not run.
+///
+/// ```
+/// let e = telegraf_execd_kafka_bridge::verify::VerifyError::Influx(influxdb_http::Error::Config("x".into()));
+/// assert!(e.to_string().contains("InfluxDB"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Reading the topic failed.
+    #[error(transparent)]
+    Consume(#[from] ConsumeError),
+    /// Querying InfluxDB failed.
+    #[error("InfluxDB: {0}")]
+    Influx(#[from] InfluxError),
+    /// The blocking reader task died.
+    #[error("topic reader task failed: {0}")]
+    Task(String),
+}
+
+#[derive(Debug)]
+struct Seen {
+    copies: u32,
+    partition: i32,
+    value_hash: u64,
+    matched: bool,
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Checks `config.topic` against InfluxDB. `until` (ns) limits the check to points at or
+/// before it; by default the newest position in the topic is the limit.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use telegraf_execd_kafka_bridge::{config::BridgeConfig, verify::verify};
+/// let config = BridgeConfig::load(std::path::Path::new("kafka-bridge.toml"))?;
+/// let report = verify(&config, None, None, std::time::Duration::from_secs(30)).await?;
+/// println!("{report}");
+/// assert!(report.is_clean());
+/// # Ok(()) }
+/// ```
+pub async fn verify(
+    config: &BridgeConfig,
+    influx_token: Option<String>,
+    until: Option<i64>,
+    timeout: Duration,
+) -> Result<VerifyReport, VerifyError> {
+    let client = client_config(&config.kafka);
+    let topic = config.topic.clone();
+    let (seen, mut report, partitions) =
+        tokio::task::spawn_blocking(move || read_positions(&client, &topic, timeout))
+            .await
+            .map_err(|e| VerifyError::Task(e.to_string()))??;
+    report.topic = config.topic.clone();
+    let mut seen = seen;
+
+    let newest = seen.keys().max().cloned();
+    let bound_time = match (until, &newest) {
+        (Some(u), _) => u,
+        (None, Some(n)) => n.time,
+        (None, None) => i64::MIN,
+    };
+    let in_range = |p: &ExportPosition| match (until, &newest) {
+        (Some(u), _) => p.time <= u,
+        (None, Some(n)) => p <= n,
+        (None, None) => false,
+    };
+
+    let influx = influx_client(config, influx_token)?;
+    let i = &config.influxdb;
+    let mut queries = Vec::new();
+    for m in &i.measurements {
+        let schema = MeasurementSchema::fetch(&influx, &i.database, m).await?;
+        if schema.fields.is_empty() {
+            continue;
+        }
+        let from = config.start.map(|s| s.nanos());
+        let q = export_query(
+            &schema,
+            &i.database,
+            &i.retention_policy,
+            from,
+            bound_time,
+            &i.where_clause,
+            i.chunk_size,
+        );
+        queries.push((schema, q));
+    }
+    let encoder = MessageEncoder::new(config.value_format, config.key_tag.clone(), partitions);
+    if bound_time != i64::MIN && !queries.is_empty() {
+        let mut window = WindowReader::start(&influx, &i.database, queries);
+        while let Some(group) = window.next(&encoder).await? {
+            report.skipped_rows += group.skipped.len() as u64;
+            for record in group.records {
+                if !in_range(&record.position) {
+                    continue;
+                }
+                report.expected += 1;
+                match seen.get_mut(&record.position) {
+                    None => {
+                        report.missing += 1;
+                        report.note(format!("missing: {}", record.position));
+                    }
+                    Some(s) => {
+                        s.matched = true;
+                        if s.value_hash != hash(&record.value) {
+                            report.mismatched += 1;
+                            report.note(format!(
+                                "mismatched value at {}: expected {:?}",
+                                record.position,
+                                String::from_utf8_lossy(&record.value)
+                            ));
+                        }
+                        if s.partition != record.partition {
+                            report.misrouted += 1;
+                            report.note(format!(
+                                "misrouted: {} on partition {}, its key maps to {}",
+                                record.position, s.partition, record.partition
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut unexpected: Vec<&ExportPosition> = seen
+        .iter()
+        .filter(|(p, s)| !s.matched && in_range(p))
+        .map(|(p, _)| p)
+        .collect();
+    unexpected.sort();
+    report.unexpected = unexpected.len() as u64;
+    for p in unexpected.into_iter().take(MAX_EXAMPLES) {
+        report.note(format!("unexpected (not in InfluxDB): {p}"));
+    }
+    seen.clear();
+    Ok(report)
+}
+
+type Positions = HashMap<ExportPosition, Seen>;
+
+/// Reads the whole topic: positions seen (with copies), order and header problems.
+fn read_positions(
+    client: &rdkafka::ClientConfig,
+    topic: &str,
+    timeout: Duration,
+) -> Result<(Positions, VerifyReport, i32), ConsumeError> {
+    let mut seen: Positions = HashMap::new();
+    let mut report = VerifyReport::default();
+    let mut last: HashMap<i32, Arc<ExportPosition>> = HashMap::new();
+    let summary = read_topic(client, topic, ReadMode::ToEnd, timeout, |m| {
+        let Some(position) = m.position else {
+            report.without_position += 1;
+            report.note(format!(
+                "without position header: partition {} offset {}",
+                m.partition, m.offset
+            ));
+            return true;
+        };
+        if let Some(prev) = last.get(&m.partition)
+            && position < **prev
+        {
+            report.out_of_order += 1;
+            report.note(format!(
+                "out of order: partition {} offset {} holds {position} after {prev}",
+                m.partition, m.offset
+            ));
+        }
+        last.insert(m.partition, Arc::new(position.clone()));
+        let entry = seen.entry(position).or_insert(Seen {
+            copies: 0,
+            partition: m.partition,
+            value_hash: hash(&m.value),
+            matched: false,
+        });
+        entry.copies += 1;
+        if entry.copies > 1 {
+            report.duplicated += 1;
+            report.note(format!(
+                "duplicated: partition {} offset {} repeats an earlier message",
+                m.partition, m.offset
+            ));
+        }
+        true
+    })?;
+    report.messages = summary.messages;
+    Ok((seen, report, summary.partitions))
+}
