@@ -21,8 +21,8 @@ impl Rng {
         self.next() % n
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 }
 
@@ -49,7 +49,7 @@ fn name(rng: &mut Rng, escapes: &[&str], first: bool) -> String {
     let mut s = String::new();
     for i in 0..1 + rng.below(4) {
         if rng.below(5) == 0 {
-            s.push_str(*rng.pick(escapes));
+            s.push_str(rng.pick(escapes));
         } else {
             let piece = rng.pick(NAME_PIECES);
             // A measurement may not start with '#'.
@@ -69,14 +69,14 @@ fn value(rng: &mut Rng) -> String {
         2 => format!("{}e{}", rng.below(1000), rng.below(40) as i64 - 20),
         3 => format!("{}i", rng.next() as i64),
         4 => format!("{}u", rng.next()),
-        5 => (*rng.pick(&[
+        5 => (rng.pick(&[
             "t", "T", "true", "True", "TRUE", "f", "F", "false", "False", "FALSE",
         ]))
         .to_string(),
         _ => {
             let mut s = String::from("\"");
             for _ in 0..rng.below(5) {
-                s.push_str(*rng.pick(STRING_PIECES));
+                s.push_str(rng.pick(STRING_PIECES));
             }
             s.push('"');
             s
@@ -145,7 +145,7 @@ fn assert_same(text: &str, ours: &Point<'_>, theirs: &iox::ParsedLine<'_>) {
 
 #[test]
 fn both_parsers_read_generated_lines_the_same_way() {
-    let mut rng = Rng(0x1DB_0F_11E5);
+    let mut rng = Rng(0x0001_DB0F_11E5);
     let text: String = (0..5_000).map(|_| line(&mut rng)).collect();
     let ours: Vec<_> = parse_lines(text.as_bytes()).collect();
     let theirs: Vec<_> = iox::parse_lines(&text).collect();

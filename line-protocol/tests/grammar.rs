@@ -9,7 +9,7 @@ use common::{all, err, kind, ok};
 use line_protocol::error::Element;
 use line_protocol::{FieldValue, ParseErrorKind, Point, Precision, Tag, parse_lines, parse_point};
 
-fn is_borrowed(c: &Cow<'_, str>) -> bool {
+fn is_borrowed(c: Cow<'_, str>) -> bool {
     matches!(c, Cow::Borrowed(_))
 }
 
@@ -172,16 +172,16 @@ fn measurement_cannot_start_with_hash_but_can_with_escaped_hash() {
 fn escape_free_tokens_borrow_the_input() {
     let input = b"m,t=v f=\"s\",g=1";
     let p = parse_point(input, Precision::Nanoseconds).unwrap();
-    assert!(is_borrowed(&p.measurement));
-    assert!(is_borrowed(&p.tags[0].key) && is_borrowed(&p.tags[0].value));
-    assert!(is_borrowed(&p.fields[0].key));
+    assert!(is_borrowed(p.measurement.clone()));
+    assert!(is_borrowed(p.tags[0].key.clone()) && is_borrowed(p.tags[0].value.clone()));
+    assert!(is_borrowed(p.fields[0].key.clone()));
     assert!(matches!(
         &p.fields[0].value,
         FieldValue::String(Cow::Borrowed("s"))
     ));
     // A backslash that escapes nothing needs no decoding either.
     let p = parse_point(br#"a\b f="x\y""#, Precision::Nanoseconds).unwrap();
-    assert!(is_borrowed(&p.measurement));
+    assert!(is_borrowed(p.measurement.clone()));
     assert!(matches!(
         &p.fields[0].value,
         FieldValue::String(Cow::Borrowed(r"x\y"))

@@ -237,10 +237,9 @@ fn point_line<'a>(
 ) -> PResult<'a, ()> {
     let (i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement)?;
     if measurement.is_empty() {
-        let start = &i[..];
-        return match start.first() {
-            Some(b',') => fail(start, ParseErrorKind::EmptyMeasurement),
-            _ => fail(start, bad_byte(start, Element::Measurement)),
+        return match i.first() {
+            Some(b',') => fail(i, ParseErrorKind::EmptyMeasurement),
+            _ => fail(i, bad_byte(i, Element::Measurement)),
         };
     }
     point.measurement = measurement;

@@ -14,9 +14,11 @@
 //! ```
 //! use line_protocol::{parse_lines, FieldValue};
 //!
-//! let input = b"weather,station=paris temperature=21.5,humidity=65i 1700000000000000000\n\
-//!               # a comment\n\
-//!               weather,station=lyon condition=\"light rain\"\n";
+//! let input: &[u8] = concat!(
+//!     "weather,station=paris temperature=21.5,humidity=65i 1700000000000000000\n",
+//!     "# a comment, skipped\n",
+//!     "weather,station=lyon condition=\"light rain\"\n",
+//! ).as_bytes();
 //! let points: Vec<_> = parse_lines(input).collect::<Result<_, _>>().unwrap();
 //! assert_eq!(points.len(), 2);
 //! assert_eq!(points[0].field("humidity"), Some(&FieldValue::Integer(65)));
