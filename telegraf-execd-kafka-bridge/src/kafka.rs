@@ -12,6 +12,7 @@ use rdkafka::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::error::KafkaError;
 use rdkafka::producer::{DeliveryResult, ProducerContext};
+use rdkafka::types::RDKafkaErrorCode;
 
 use crate::checkpoint::AckTracker;
 use crate::config::{KafkaProperties, PINNED_PRODUCER_PROPERTIES};
@@ -131,8 +132,9 @@ impl ClientContext for DeliveryContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        self.stats.add_error();
-        log::warn!("kafka: {error}: {reason}");
+        if log_client_error(&error, reason) {
+            self.stats.add_error();
+        }
     }
 }
 
@@ -180,14 +182,34 @@ impl ClientContext for LoggingContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        log::warn!("kafka: {error}: {reason}");
+        log_client_error(&error, reason);
     }
 }
 
 impl rdkafka::consumer::ConsumerContext for LoggingContext {}
 
+/// A client-level error: a warning (librdkafka retries by itself), except the end-of-partition
+/// event consumers ask for, which is no error at all. Returns whether it was a real error.
+fn log_client_error(error: &KafkaError, reason: &str) -> bool {
+    if matches!(
+        error.rdkafka_error_code(),
+        Some(RDKafkaErrorCode::PartitionEOF)
+    ) {
+        log::trace!("kafka: {reason}");
+        return false;
+    }
+    log::warn!("kafka: {error}: {reason}");
+    true
+}
+
 /// librdkafka's own log lines: problems it recovers from are warnings, chatter is debug.
 fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
+    // The bridge sets this property on purpose (see `crate::resume`); its "experimental" notice
+    // on every start is not worth a warning.
+    if fac == "CONFWARN" && message.contains("enable.gapless.guarantee") {
+        log::debug!("librdkafka {fac}: {message}");
+        return;
+    }
     match level {
         RDKafkaLogLevel::Emerg
         | RDKafkaLogLevel::Alert

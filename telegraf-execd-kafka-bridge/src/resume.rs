@@ -44,12 +44,13 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use rdkafka::config::ClientConfig;
+use rdkafka::config::{ClientConfig, FromClientConfigAndContext};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::kafka::LoggingContext;
 use crate::position::{ExportPosition, HEADER_POSITION, HEADER_WATERMARK, PositionParseError};
 
 /// What the last bridge message of one partition says.
@@ -236,7 +237,7 @@ const LOOK_BACK: [i64; 3] = [1, 256, i64::MAX];
 /// properties needed here are set on a copy. The whole read must finish within `timeout`.
 ///
 /// ```no_run
-/// use rdkafka::config::ClientConfig;
+/// use rdkafka::config::{ClientConfig, FromClientConfigAndContext};
 /// use std::time::Duration;
 /// let mut c = ClientConfig::new();
 /// c.set("bootstrap.servers", "127.0.0.1:9092");
@@ -255,7 +256,9 @@ pub fn read_tails(
         topic: topic.to_string(),
         source,
     };
-    let consumer: BaseConsumer = tail_reader_config(client).create().map_err(kafka)?;
+    let consumer: BaseConsumer<LoggingContext> =
+        BaseConsumer::from_config_and_context(&tail_reader_config(client), LoggingContext)
+            .map_err(kafka)?;
     let count = usize::try_from(partitions).unwrap_or(0);
     let mut tails = vec![PartitionTail::default(); count];
     let mut ranges = Vec::with_capacity(count);
@@ -336,7 +339,7 @@ fn remaining(deadline: Instant, topic: &str, waited: Duration) -> Result<Duratio
 /// Polls until every partition in `todo` reported its end, keeping the newest bridge message.
 /// Returns the partitions that yielded any message at all.
 fn read_to_end(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<LoggingContext>,
     topic: &str,
     todo: &[i32],
     tails: &mut [PartitionTail],

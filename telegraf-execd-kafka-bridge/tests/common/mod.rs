@@ -1,0 +1,276 @@
+//! Shared by the integration tests: a real InfluxDB with seeded weather points, config files,
+//! the bridge binary as a child process, and reading topics back.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use influxdb_http::{Api, ClientConfig, InfluxClient, TestInflux};
+use rdkafka::ClientConfig as KafkaConfig;
+use telegraf_execd_kafka_bridge::consume::{ReadMode, TopicMessage, read_topic};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_telegraf-execd-kafka-bridge");
+
+/// The InfluxDB for a test (INFLUX_URL, else a local influxd; `None` = skip locally).
+pub fn influx() -> Option<TestInflux> {
+    TestInflux::from_env().expect("InfluxDB for tests (set INFLUX_URL under CI)")
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A fresh database with a unique name.
+pub fn fresh_database(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    prefix: &str,
+) -> (InfluxClient, String) {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let client = InfluxClient::new(ClientConfig::new(url, Api::v1(name.clone())).unwrap()).unwrap();
+    rt.block_on(client.create_database(&name))
+        .expect("CREATE DATABASE");
+    (client, name)
+}
+
+/// `n` weather points: `stations` stations, one point per station every second from `t0`
+/// (so many points share a timestamp), with float, integer, string and boolean fields.
+pub fn weather_lines(t0_ns: i64, n: usize, stations: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n * 120);
+    for i in 0..n {
+        let station = i % stations;
+        let tick = (i / stations) as i64;
+        let t = t0_ns + tick * 1_000_000_000;
+        let temp = ((i * 37) % 400) as f64 / 10.0 - 5.0;
+        // Every 7th point has a whole-number temperature: JSON would turn it into an integer.
+        let temp = if i % 7 == 0 { temp.round() } else { temp };
+        out.extend_from_slice(
+            format!(
+                "weather,station=st{station:02},city=c{} temperature={temp:?},humidity={}i,condition=\"{}\",raining={} {t}\n",
+                station % 3,
+                (i * 13) % 100,
+                if i % 2 == 0 { "clear" } else { "light rain" },
+                i % 5 == 0
+            )
+            .as_bytes(),
+        );
+    }
+    out
+}
+
+pub fn write(rt: &tokio::runtime::Runtime, client: &InfluxClient, lines: &[u8]) {
+    for chunk in lines
+        .split_inclusive(|&b| b == b'\n')
+        .collect::<Vec<_>>()
+        .chunks(20_000)
+    {
+        let body: Vec<u8> = chunk.concat();
+        rt.block_on(client.write(&body)).expect("write to InfluxDB");
+    }
+}
+
+/// A bridge config file in `dir`.
+pub struct BridgeFile {
+    pub influx_url: String,
+    pub database: String,
+    pub bootstrap: String,
+    pub topic: String,
+    pub extra: String,
+    pub kafka_extra: String,
+}
+
+impl BridgeFile {
+    pub fn new(influx_url: &str, database: &str, bootstrap: &str, topic: &str) -> Self {
+        BridgeFile {
+            influx_url: influx_url.into(),
+            database: database.into(),
+            bootstrap: bootstrap.into(),
+            topic: topic.into(),
+            extra: String::new(),
+            kafka_extra: String::new(),
+        }
+    }
+
+    pub fn write(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("kafka-bridge.toml");
+        let text = format!(
+            r#"[[inputs.kafka_bridge]]
+  topic = "{topic}"
+  lateness = "0s"
+  export_interval = "100ms"
+  kafka_timeout = "20s"
+  poll_interval = "0s"
+  log_level = "info"
+{extra}
+  [inputs.kafka_bridge.influxdb]
+    url = "{url}"
+    database = "{db}"
+    measurements = ["weather"]
+    chunk_size = 2000
+  [inputs.kafka_bridge.kafka]
+    "bootstrap.servers" = "{bootstrap}"
+{kafka_extra}
+"#,
+            topic = self.topic,
+            extra = self.extra,
+            url = self.influx_url,
+            db = self.database,
+            bootstrap = self.bootstrap,
+            kafka_extra = self.kafka_extra,
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+/// The bridge binary running `run`, its stderr collected.
+pub struct Bridge {
+    pub child: Child,
+    pub stdin: Option<ChildStdin>,
+    pub stdout: Option<BufReader<std::process::ChildStdout>>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Bridge {
+    pub fn start(config: &Path) -> Bridge {
+        Self::start_with(config, &[])
+    }
+
+    pub fn start_with(config: &Path, args: &[&str]) -> Bridge {
+        let mut child = Command::new(BIN)
+            .arg("-config")
+            .arg(config)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the bridge binary");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let lines = Arc::clone(&stderr);
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        Bridge {
+            stdin: child.stdin.take(),
+            stdout: child.stdout.take().map(BufReader::new),
+            child,
+            stderr,
+        }
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// One health gather: a newline on stdin, one line back.
+    pub fn gather(&mut self) -> String {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        self.stdout.as_mut().unwrap().read_line(&mut line).unwrap();
+        line
+    }
+
+    /// Closes stdin (Telegraf's stop) and waits for the exit status.
+    pub fn stop(mut self) -> (std::process::ExitStatus, String) {
+        drop(self.stdin.take());
+        let status = wait_with_timeout(&mut self.child, Duration::from_secs(15));
+        std::thread::sleep(Duration::from_millis(50));
+        let text = self.stderr_text();
+        (status, text)
+    }
+
+    pub fn kill9(mut self) {
+        self.child.kill().ok(); // SIGKILL
+        self.child.wait().ok();
+    }
+}
+
+pub fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            panic!("process did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn kafka(bootstrap: &str) -> KafkaConfig {
+    let mut c = KafkaConfig::new();
+    c.set("bootstrap.servers", bootstrap);
+    c
+}
+
+/// Every message of `topic`.
+pub fn read_all(bootstrap: &str, topic: &str) -> Vec<TopicMessage> {
+    let mut all = Vec::new();
+    read_topic(
+        &kafka(bootstrap),
+        topic,
+        ReadMode::ToEnd,
+        Duration::from_secs(30),
+        |m| {
+            all.push(m);
+            true
+        },
+    )
+    .expect("read the topic");
+    all
+}
+
+/// Polls until the topic holds at least `n` messages (or panics after `limit`).
+pub fn wait_for_messages(
+    bootstrap: &str,
+    topic: &str,
+    n: usize,
+    limit: Duration,
+) -> Vec<TopicMessage> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let all = read_all(bootstrap, topic);
+        if all.len() >= n {
+            return all;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} messages after {limit:?}",
+            all.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Every stderr line carries a Telegraf prefix, and none is an error.
+pub fn assert_prefixed_without_errors(stderr: &str) {
+    for line in stderr.lines() {
+        assert!(
+            ["W! ", "I! ", "D! ", "T! "]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "unexpected stderr line {line:?} in\n{stderr}"
+        );
+    }
+}
