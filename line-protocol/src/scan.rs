@@ -170,21 +170,13 @@ pub fn scan_name(input: &[u8], class_: NameClass) -> NameScan {
 /// First index `>= i` whose byte has a class bit of `stop`, or `input.len()`.
 #[inline(always)]
 fn run_until(input: &[u8], mut i: usize, stop: u8) -> usize {
-    // Names are short; an unrolled table walk beats setting up anything wider.
-    while let Some(chunk) = input.get(i..i + 4) {
-        if class(chunk[0]) & stop != 0 {
-            return i;
+    // Eight bytes at a time while the input has them, then the table for the tail.
+    while let Some(chunk) = input.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let mask = stop_mask(u64::from_le_bytes(*chunk), stop);
+        if mask != 0 {
+            return i + (mask.trailing_zeros() / 8) as usize;
         }
-        if class(chunk[1]) & stop != 0 {
-            return i + 1;
-        }
-        if class(chunk[2]) & stop != 0 {
-            return i + 2;
-        }
-        if class(chunk[3]) & stop != 0 {
-            return i + 3;
-        }
-        i += 4;
+        i += 8;
     }
     while let Some(&b) = input.get(i) {
         if class(b) & stop != 0 {
@@ -193,6 +185,43 @@ fn run_until(input: &[u8], mut i: usize, stop: u8) -> usize {
         i += 1;
     }
     i
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `x` equal to `c`. Bytes above (more significant than) the
+/// first match may be flagged spuriously; only the lowest flagged byte is ever used.
+#[inline(always)]
+fn eq_bytes(x: u64, c: u8) -> u64 {
+    let t = x ^ (LO * u64::from(c));
+    t.wrapping_sub(LO) & !t & HI
+}
+
+/// High bit set in each byte of `x` below `n` (`n <= 0x80`); same caveat as [`eq_bytes`].
+#[inline(always)]
+fn lt_bytes(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(LO * u64::from(n)) & !x & HI
+}
+
+/// The SWAR form of the class table for the stop sets used with [`run_until`].
+#[inline(always)]
+fn stop_mask(x: u64, stop: u8) -> u64 {
+    let mut m = 0;
+    if stop & (MEAS_STOP | KEY_STOP) != 0 {
+        m |= eq_bytes(x, b',')
+            | eq_bytes(x, b' ')
+            | eq_bytes(x, b'\\')
+            | lt_bytes(x, 0x20)
+            | eq_bytes(x, 0x7f);
+    }
+    if stop & KEY_STOP != 0 {
+        m |= eq_bytes(x, b'=');
+    }
+    if stop & VALUE_STOP != 0 {
+        m |= eq_bytes(x, b',') | eq_bytes(x, b' ') | eq_bytes(x, b'\r') | eq_bytes(x, b'\n');
+    }
+    m
 }
 
 /// Length of the non-string field value at the start of `input`: up to `,` SP CR LF or the end.
@@ -303,4 +332,31 @@ pub fn next_lf(input: &[u8], from: usize) -> Option<usize> {
 #[inline]
 pub fn count_lf(input: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', input).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time scan must agree with the table on every byte at every position.
+    #[test]
+    fn swar_matches_the_table() {
+        for stop in [MEAS_STOP, KEY_STOP, VALUE_STOP] {
+            for b in 0..=255u8 {
+                for pos in 0..12 {
+                    let mut input = vec![b'a'; 12];
+                    input[pos] = b;
+                    // A non-stop high byte before the probe must not hide it.
+                    if pos > 0 {
+                        input[pos - 1] = 0xc3;
+                    }
+                    let expected = input
+                        .iter()
+                        .position(|&c| class(c) & stop != 0)
+                        .unwrap_or(input.len());
+                    assert_eq!(run_until(&input, 0, stop), expected, "stop {stop} byte {b:#x} at {pos}");
+                }
+            }
+        }
+    }
 }

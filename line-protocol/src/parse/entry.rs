@@ -31,6 +31,7 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
+    #[cold]
     fn at(rest: &[u8], kind: ParseErrorKind) -> nom::Err<Self> {
         nom::Err::Failure(Failure {
             rest_len: rest.len(),
@@ -106,6 +107,7 @@ impl<'a> Src<'a> {
 
 type PResult<'a, T> = IResult<&'a [u8], T, Failure>;
 
+#[cold]
 fn fail<'a, T>(at: &[u8], kind: ParseErrorKind) -> PResult<'a, T> {
     Err(Failure::at(at, kind))
 }
@@ -302,7 +304,8 @@ fn series_key_end_error(i: &[u8], last: Element) -> ParseErrorKind {
 }
 
 /// A measurement, key or tag value: borrowed when escape-free, decoded otherwise; UTF-8 checked.
-#[inline]
+/// Inlined so that each call site gets the scanner specialised for its class.
+#[inline(always)]
 fn name<'a>(
     src: Src<'a>,
     i: &'a [u8],
@@ -311,23 +314,28 @@ fn name<'a>(
 ) -> PResult<'a, Cow<'a, str>> {
     let s = scan::scan_name(i, class);
     let raw = &i[..s.end];
-    let value = if s.escaped {
-        match String::from_utf8(escape::unescape_name(raw, class)) {
-            Ok(v) => Cow::Owned(v),
-            Err(_) => return fail(i, ParseErrorKind::InvalidUtf8 { element }),
-        }
-    } else {
-        match src.str_of(raw) {
-            Ok(v) => Cow::Borrowed(v),
-            Err(e) => {
-                return fail(
-                    &i[e.valid_up_to()..],
-                    ParseErrorKind::InvalidUtf8 { element },
-                );
-            }
-        }
-    };
-    Ok((&i[s.end..], value))
+    if s.escaped {
+        return decoded_name(i, raw, class, element).map(|v| (&i[s.end..], v));
+    }
+    match src.str_of(raw) {
+        Ok(v) => Ok((&i[s.end..], Cow::Borrowed(v))),
+        Err(e) => fail(&i[e.valid_up_to()..], ParseErrorKind::InvalidUtf8 { element }),
+    }
+}
+
+/// The rare path of [`name`], kept out of line: decode the escape sequences.
+#[cold]
+#[inline(never)]
+fn decoded_name<'a>(
+    i: &[u8],
+    raw: &[u8],
+    class: NameClass,
+    element: Element,
+) -> Result<Cow<'a, str>, nom::Err<Failure>> {
+    match String::from_utf8(escape::unescape_name(raw, class)) {
+        Ok(v) => Ok(Cow::Owned(v)),
+        Err(_) => Err(Failure::at(i, ParseErrorKind::InvalidUtf8 { element })),
+    }
 }
 
 /// `tag-key "=" tag-value`, just after its comma.
