@@ -1,11 +1,14 @@
 //! Framing: where a logical line ends in a byte stream, decided without parsing values.
 //!
 //! A logical line ends at an LF that is not inside a string field value. A `"` opens a string
-//! only at the start of a field value (after the first unescaped space and a key's unescaped
-//! `=`); quotes in measurements, tags and keys are ordinary bytes. The framer tracks just
-//! enough of the grammar for that and is resumable, so a line split over many reads is scanned
-//! once. Where the point grammar would fail, the framer simply runs to the next LF: recovery
-//! (see [`crate::parse`]) never needs bytes past that.
+//! only at the start of a field value: after the first unescaped space, right after an
+//! unescaped `=` (in a field set the parser accepts, an unescaped `=` only ever separates a
+//! key from its value, since keys and non-string values cannot hold one). Quotes in
+//! measurements, tags and keys are ordinary bytes. The framer is resumable, so a line split
+//! over many reads is scanned once, and it jumps between quotes and LFs with `memchr`.
+//!
+//! On input the parser rejects, the framer may take a frame longer than the parser needs
+//! (never shorter): recovery then resumes inside the frame (see [`crate::parse`]).
 
 use crate::scan::{self, NameClass};
 
@@ -15,13 +18,9 @@ enum State {
     Comment,
     /// Measurement and tags, up to the first unescaped space.
     SeriesKey,
-    /// Spaces before the first field key.
-    FieldsStart,
-    FieldKey,
-    ValueStart,
-    Value,
+    /// Fields and timestamp: looking for a string start or the line end.
+    Fields,
     Str,
-    AfterStr,
     SkipToLf,
 }
 
@@ -59,10 +58,11 @@ impl Framer {
         }
     }
 
-    /// Bytes of the current frame already scanned; they can be dropped (in discard mode) with
-    /// [`Framer::rebase`] without changing the outcome.
+    /// Bytes of the current frame that can be dropped (in discard mode) with
+    /// [`Framer::rebase`] without changing the outcome: all scanned bytes but the last two,
+    /// which the `="` test may still look at.
     pub(crate) fn scanned(&self) -> usize {
-        self.pos
+        self.pos.saturating_sub(2)
     }
 
     /// The first `dropped` scanned bytes were removed from the frame.
@@ -127,7 +127,7 @@ impl Framer {
                         let k = i + k;
                         match data[k] {
                             b'\n' => return self.done(k + 1, kind),
-                            b' ' => self.goto(State::FieldsStart, k + 1),
+                            b' ' => self.goto(State::Fields, k + 1),
                             _ => match data.get(k + 1) {
                                 // A backslash escapes a space in measurements and tags alike.
                                 Some(b' ') => self.pos = k + 2,
@@ -137,63 +137,31 @@ impl Framer {
                         }
                     }
                 },
-                State::FieldsStart => {
-                    let j = i + scan::spaces(&data[i..]);
-                    if j == data.len() {
-                        return self.need_more(j, data, eof, kind);
-                    }
-                    self.goto(State::FieldKey, j);
-                }
-                State::FieldKey => {
-                    let s = scan::scan_name(&data[i..], NameClass::Key);
-                    let k = i + s.end;
-                    match data.get(k) {
-                        // A trailing backslash may escape the next byte: rescan it later.
-                        None if data.last() == Some(&b'\\') && !eof => {
-                            return self.need_more(k - 1, data, eof, kind);
+                State::Fields => match memchr::memchr2(b'"', b'\n', &data[i..]) {
+                    None => return self.need_more(data.len(), data, eof, kind),
+                    Some(k) => {
+                        let k = i + k;
+                        if data[k] == b'\n' {
+                            return self.done(k + 1, kind);
                         }
-                        None => return self.need_more(k, data, eof, kind),
-                        Some(b'=') => self.goto(State::ValueStart, k + 1),
-                        Some(b'\n') => return self.done(k + 1, kind),
-                        Some(_) => self.goto(State::SkipToLf, k),
+                        // `="` with an unescaped `=` (a backslash before `=` always escapes it
+                        // in keys) opens a string value.
+                        let opens = k >= 2 && data[k - 1] == b'=' && data[k - 2] != b'\\';
+                        self.goto(if opens { State::Str } else { State::Fields }, k + 1);
                     }
-                }
-                State::ValueStart => match data.get(i) {
-                    None => return self.need_more(i, data, eof, kind),
-                    Some(b'"') => self.goto(State::Str, i + 1),
-                    Some(b'\n') => return self.done(i + 1, kind),
-                    Some(b',' | b' ' | b'\r') => self.goto(State::SkipToLf, i),
-                    Some(_) => self.goto(State::Value, i),
                 },
-                State::Value => {
-                    let k = i + scan::value_end(&data[i..]);
-                    match data.get(k) {
-                        None => return self.need_more(k, data, eof, kind),
-                        Some(b',') => self.goto(State::FieldKey, k + 1),
-                        Some(b'\n') => return self.done(k + 1, kind),
-                        // After a value and a space only a timestamp can follow; after a CR
-                        // only a line end. Neither can open a string.
-                        Some(_) => self.goto(State::SkipToLf, k),
-                    }
-                }
                 State::Str => match memchr::memchr2(b'"', b'\\', &data[i..]) {
                     None => return self.need_more(data.len(), data, eof, kind),
                     Some(k) => {
                         let k = i + k;
                         if data[k] == b'"' {
-                            self.goto(State::AfterStr, k + 1);
+                            self.goto(State::Fields, k + 1);
                         } else if k + 1 < data.len() {
                             self.pos = k + 2;
                         } else {
                             return self.need_more(k, data, eof, kind);
                         }
                     }
-                },
-                State::AfterStr => match data.get(i) {
-                    None => return self.need_more(i, data, eof, kind),
-                    Some(b',') => self.goto(State::FieldKey, i + 1),
-                    Some(b'\n') => return self.done(i + 1, kind),
-                    Some(_) => self.goto(State::SkipToLf, i),
                 },
                 State::SkipToLf => match scan::next_lf(data, i) {
                     Some(k) => return self.done(k + 1, kind),
