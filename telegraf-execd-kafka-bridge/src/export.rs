@@ -162,18 +162,21 @@ impl Exporter {
     ) -> Result<Self, ExportError> {
         let influx = influx_client(&config, influx_token).map_err(ExportError::InfluxConfig)?;
         let timeout = config.kafka_timeout.0;
+        let started = Instant::now();
         let partitions = {
             let probe: rdkafka::producer::BaseProducer = client_config(&config.kafka)
                 .create()
                 .map_err(ExportError::Producer)?;
             partition_count(probe.client(), &config.topic, timeout)?
         };
+        log::debug!("topic metadata in {:?}", started.elapsed());
         let tails = read_tails(
             &client_config(&config.kafka),
             &config.topic,
             partitions,
             timeout,
         )?;
+        log::debug!("partition tails read after {:?}", started.elapsed());
         let resume = ResumePoint::from_tails(tails);
         match resume.query_from() {
             Some(p) => log::info!(
@@ -361,6 +364,7 @@ impl Exporter {
         if queries.is_empty() {
             return Ok(());
         }
+        let started = Instant::now();
         let mut window = WindowReader::start(&self.influx, &i.database, queries);
         let mut handled = 0u64;
         while let Some(group) = window
@@ -397,6 +401,12 @@ impl Exporter {
                     }
                 }
             }
+        }
+        if handled > 0 {
+            log::debug!(
+                "window up to {hi}: {handled} points in {:?}",
+                started.elapsed()
+            );
         }
         Ok(())
     }

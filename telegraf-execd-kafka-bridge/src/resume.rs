@@ -227,17 +227,19 @@ pub enum ResumeError {
     },
 }
 
-/// How far back to look, per round, for a message carrying our headers: the last message
-/// nearly always does; the wider windows only matter if the tail holds non-data records.
+/// How far back from the high watermark to start reading, per round: the last message nearly
+/// always carries our headers; the wider windows only matter if the tail holds other records.
 const LOOK_BACK: [i64; 3] = [1, 256, i64::MAX];
 
 /// Reads the last bridge message of each of `partitions` partitions of `topic`.
 ///
 /// `client` holds the connection properties (`bootstrap.servers`, security settings); consumer
 /// properties needed here are set on a copy. The whole read must finish within `timeout`.
+/// Every partition is read to its end as the fetch responses report it, not just to the high
+/// watermark fetched beforehand (which some brokers, e.g. tansu, under-report).
 ///
 /// ```no_run
-/// use rdkafka::config::{ClientConfig, FromClientConfigAndContext};
+/// use rdkafka::config::ClientConfig;
 /// use std::time::Duration;
 /// let mut c = ClientConfig::new();
 /// c.set("bootstrap.servers", "127.0.0.1:9092");
@@ -261,6 +263,8 @@ pub fn read_tails(
             .map_err(kafka)?;
     let count = usize::try_from(partitions).unwrap_or(0);
     let mut tails = vec![PartitionTail::default(); count];
+    // Explicit offsets, not logical ones (`OffsetTail`): librdkafka resolves those with a
+    // separate offset query that adds about half a second per start.
     let mut ranges = Vec::with_capacity(count);
     for partition in 0..partitions {
         let (low, high) = consumer
@@ -268,8 +272,6 @@ pub fn read_tails(
             .map_err(kafka)?;
         ranges.push((low, high));
     }
-    // Every partition is read to its end, even one whose high watermark says it is empty: some
-    // brokers (tansu) under-report the high watermark, and the end of the log is what counts.
     let mut todo: Vec<i32> = (0..partitions).collect();
     for look_back in LOOK_BACK {
         if todo.is_empty() {
@@ -321,7 +323,9 @@ fn tail_reader_config(client: &ClientConfig) -> ClientConfig {
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "true")
-        .set("isolation.level", "read_uncommitted");
+        .set("isolation.level", "read_uncommitted")
+        // An empty fetch answers at once instead of waiting for data that is not coming.
+        .set("fetch.wait.max.ms", "10");
     config
 }
 

@@ -27,7 +27,11 @@ fn exports_every_point_once_in_telegraf_format() {
     let bootstrap = cluster.bootstrap_servers();
     cluster.create_topic("weather", 4, 3).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
+    let mut file = BridgeFile::new(influx.url(), &db, &bootstrap, "weather");
+    if std::env::var_os("BRIDGE_SHOW_STDERR").is_some() {
+        file.extra = "  log_level = \"debug\"".into();
+    }
+    let config = file.write(dir.path());
 
     let mut bridge = Bridge::start(&config);
     let messages = wait_for_messages(&bootstrap, "weather", n, Duration::from_secs(60));

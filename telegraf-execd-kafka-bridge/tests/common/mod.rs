@@ -113,7 +113,6 @@ impl BridgeFile {
   export_interval = "100ms"
   kafka_timeout = "20s"
   poll_interval = "0s"
-  log_level = "info"
 {extra}
   [inputs.kafka_bridge.influxdb]
     url = "{url}"
@@ -259,7 +258,7 @@ pub fn wait_for_messages(
             "only {} of {n} messages after {limit:?}",
             all.len()
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
