@@ -27,8 +27,6 @@ const KEY_ESC: u8 = 1 << 4;
 const VALUE_STOP: u8 = 1 << 5;
 /// Bytes not allowed in a comment: control bytes except TAB (CR and LF end it).
 const COMMENT_BAD: u8 = 1 << 6;
-/// Bytes of a timestamp token: `-` and digits.
-const TIME_CHAR: u8 = 1 << 7;
 
 const fn build_classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -53,9 +51,6 @@ const fn build_classes() -> [u8; 256] {
         }
         if c == b',' || c == b' ' || c == b'\r' || c == b'\n' {
             v |= VALUE_STOP;
-        }
-        if c == b'-' || c.is_ascii_digit() {
-            v |= TIME_CHAR;
         }
         t[b] = v;
         b += 1;
@@ -209,11 +204,8 @@ fn lt_bytes(x: u64, n: u8) -> u64 {
 fn stop_mask(x: u64, stop: u8) -> u64 {
     let mut m = 0;
     if stop & (MEAS_STOP | KEY_STOP) != 0 {
-        m |= eq_bytes(x, b',')
-            | eq_bytes(x, b' ')
-            | eq_bytes(x, b'\\')
-            | lt_bytes(x, 0x20)
-            | eq_bytes(x, 0x7f);
+        // Below 0x21 covers the control bytes and the space in one test.
+        m |= lt_bytes(x, 0x21) | eq_bytes(x, b',') | eq_bytes(x, b'\\') | eq_bytes(x, 0x7f);
     }
     if stop & KEY_STOP != 0 {
         m |= eq_bytes(x, b'=');
@@ -233,19 +225,6 @@ fn stop_mask(x: u64, stop: u8) -> u64 {
 #[inline]
 pub fn value_end(input: &[u8]) -> usize {
     run_until(input, 0, VALUE_STOP)
-}
-
-/// Length of the timestamp token at the start of `input`: the run of `-` and digits.
-///
-/// ```
-/// assert_eq!(line_protocol::scan::timestamp_end(b"-123 \n"), 4);
-/// ```
-#[inline]
-pub fn timestamp_end(input: &[u8]) -> usize {
-    input
-        .iter()
-        .position(|&b| class(b) & TIME_CHAR == 0)
-        .unwrap_or(input.len())
 }
 
 /// Number of leading spaces (0x20 only; TAB is not a separator).
@@ -354,7 +333,12 @@ mod tests {
                         .iter()
                         .position(|&c| class(c) & stop != 0)
                         .unwrap_or(input.len());
-                    assert_eq!(run_until(&input, 0, stop), expected, "stop {stop} byte {b:#x} at {pos}");
+                    let found = if stop == VALUE_STOP {
+                        value_end(&input)
+                    } else {
+                        run_until(&input, 0, stop)
+                    };
+                    assert_eq!(found, expected, "stop {stop} byte {b:#x} at {pos}");
                 }
             }
         }

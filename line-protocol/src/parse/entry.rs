@@ -536,9 +536,11 @@ fn string_value<'a>(
 
 /// `[-]digits` then spaces and the line end, scaled to nanoseconds with an overflow check.
 fn timestamp<'a>(i: &'a [u8], precision: Precision, newlines: &mut usize) -> PResult<'a, i64> {
-    let n = scan::timestamp_end(i);
-    let rest = &i[n..];
-    if !matches!(rest.first(), None | Some(b' ' | b'\r' | b'\n')) {
+    // The token runs like a field value; its syntax (`[-]digits`) is checked by the parse.
+    let (tok, rest) = i.split_at(scan::value_end(i));
+    let written = value::parse_i64(tok);
+    let bad_syntax = !tok.is_empty() && written == Err(NumberError::InvalidSyntax);
+    if bad_syntax || rest.first() == Some(&b',') {
         return fail(
             i,
             ParseErrorKind::InvalidTimestamp {
@@ -553,7 +555,7 @@ fn timestamp<'a>(i: &'a [u8], precision: Precision, newlines: &mut usize) -> PRe
             _ => fail(after, ParseErrorKind::UnexpectedAfterTimestamp),
         };
     };
-    let written = match value::parse_i64(&i[..n]) {
+    let written = match written {
         Ok(t) => t,
         Err(reason) => return fail(i, ParseErrorKind::InvalidTimestamp { reason }),
     };
