@@ -86,6 +86,7 @@ pub struct Exporter {
     resume: ResumePoint,
     cursor: Option<ExportPosition>,
     skip_warnings: u64,
+    stall_warned: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Exporter {
@@ -212,6 +213,7 @@ impl Exporter {
             stats,
             resume,
             skip_warnings: 0,
+            stall_warned: Mutex::new(None),
         })
     }
 
@@ -315,13 +317,28 @@ impl Exporter {
         }
         let tracker = lock(&self.tracker);
         self.stats.set_in_flight(tracker.in_flight());
-        if let Some(oldest) = tracker.oldest_unacked()
-            && oldest.elapsed() > self.config.kafka_timeout.0
-        {
+        let Some(oldest) = tracker.oldest_unacked() else {
+            return Ok(());
+        };
+        let waiting = oldest.elapsed();
+        let limit = self.config.kafka_timeout.0;
+        if waiting > limit {
             return Err(ExportError::KafkaTimeout {
-                waited: self.config.kafka_timeout.0,
+                waited: limit,
                 in_flight: tracker.in_flight(),
             });
+        }
+        // Half-way to giving up, say so (at most every 5 s): a partition whose leader is gone
+        // stalls while the others keep flowing.
+        if waiting > limit / 2 {
+            let mut warned = lock(&self.stall_warned);
+            if warned.is_none_or(|w| w.elapsed() > Duration::from_secs(5)) {
+                *warned = Some(Instant::now());
+                log::warn!(
+                    "Kafka has not acknowledged the oldest of {} messages for {waiting:.1?}; giving up at kafka_timeout = {limit:?}",
+                    tracker.in_flight()
+                );
+            }
         }
         Ok(())
     }

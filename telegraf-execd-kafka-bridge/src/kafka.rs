@@ -210,6 +210,11 @@ fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
         log::debug!("librdkafka {fac}: {message}");
         return;
     }
+    // `FAIL` is a broker connection lost or refused: the outage an operator wants to see.
+    if fac == "FAIL" {
+        log::warn!("librdkafka {fac}: {message}");
+        return;
+    }
     match level {
         RDKafkaLogLevel::Emerg
         | RDKafkaLogLevel::Alert
