@@ -25,6 +25,8 @@ const MEAS_ESC: u8 = 1 << 3;
 const KEY_ESC: u8 = 1 << 4;
 /// Bytes that end a non-string field value: `,` SP CR LF.
 const VALUE_STOP: u8 = 1 << 5;
+/// Bytes a string value's scan stops at: `"`, `\` and LF (counted for line numbers).
+const STRING_STOP: u8 = 1 << 7;
 /// Bytes not allowed in a comment: control bytes except TAB (CR and LF end it).
 const COMMENT_BAD: u8 = 1 << 6;
 
@@ -51,6 +53,9 @@ const fn build_classes() -> [u8; 256] {
         }
         if c == b',' || c == b' ' || c == b'\r' || c == b'\n' {
             v |= VALUE_STOP;
+        }
+        if c == b'"' || c == b'\\' || c == b'\n' {
+            v |= STRING_STOP;
         }
         t[b] = v;
         b += 1;
@@ -210,6 +215,9 @@ fn stop_mask(x: u64, stop: u8) -> u64 {
     if stop & KEY_STOP != 0 {
         m |= eq_bytes(x, b'=');
     }
+    if stop & STRING_STOP != 0 {
+        m |= eq_bytes(x, b'"') | eq_bytes(x, b'\\') | eq_bytes(x, b'\n');
+    }
     if stop & VALUE_STOP != 0 {
         m |= eq_bytes(x, b',') | eq_bytes(x, b' ') | eq_bytes(x, b'\r') | eq_bytes(x, b'\n');
     }
@@ -241,8 +249,8 @@ pub fn spaces(input: &[u8]) -> usize {
 /// The extent of a string value found by [`string_end`].
 ///
 /// ```
-/// let s = line_protocol::scan::string_end(b"a\\\"b\" x").unwrap();
-/// assert_eq!((s.end, s.escaped), (4, true));
+/// let s = line_protocol::scan::string_end(b"a\\\"b\nc\" x").unwrap();
+/// assert_eq!((s.end, s.escaped, s.newlines), (6, true, 1));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StringScan {
@@ -250,6 +258,8 @@ pub struct StringScan {
     pub end: usize,
     /// Whether the content holds a decodable escape (`\"` `\\` `\n` `\r` `\t`).
     pub escaped: bool,
+    /// LF bytes in the content (strings may span lines).
+    pub newlines: usize,
 }
 
 /// Finds the closing quote of a string value whose content starts at `input[0]` (just after
@@ -266,16 +276,25 @@ pub struct StringScan {
 pub fn string_end(input: &[u8]) -> Option<StringScan> {
     let mut i = 0;
     let mut escaped = false;
+    let mut newlines = 0;
     loop {
-        i += memchr::memchr2(b'"', b'\\', &input[i..])?;
-        if input[i] == b'"' {
-            return Some(StringScan { end: i, escaped });
+        i = run_until(input, i, STRING_STOP);
+        match *input.get(i)? {
+            b'"' => return Some(StringScan { end: i, escaped, newlines }),
+            b'\n' => {
+                newlines += 1;
+                i += 1;
+            }
+            _ => {
+                // A backslash: whatever follows cannot close the string (`\"`), and `\\` is
+                // a pair, so skipping the next byte finds the same closing quote as the Go
+                // decoder. A skipped LF still counts as a line.
+                let next = *input.get(i + 1)?;
+                escaped |= matches!(next, b'"' | b'\\' | b'n' | b'r' | b't');
+                newlines += usize::from(next == b'\n');
+                i += 2;
+            }
         }
-        // A backslash: whatever follows cannot close the string (`\"`), and `\\` is a pair,
-        // so skipping the next byte finds the same closing quote as the Go decoder.
-        let next = *input.get(i + 1)?;
-        escaped |= matches!(next, b'"' | b'\\' | b'n' | b'r' | b't');
-        i += 2;
     }
 }
 
@@ -320,7 +339,7 @@ mod tests {
     /// The word-at-a-time scan must agree with the table on every byte at every position.
     #[test]
     fn swar_matches_the_table() {
-        for stop in [MEAS_STOP, KEY_STOP, VALUE_STOP] {
+        for stop in [MEAS_STOP, KEY_STOP, VALUE_STOP, STRING_STOP] {
             for b in 0..=255u8 {
                 for pos in 0..12 {
                     let mut input = vec![b'a'; 12];

@@ -513,9 +513,7 @@ fn string_value<'a>(
             },
         }));
     };
-    if memchr::memchr(b'\n', raw).is_some() {
-        *newlines += scan::count_lf(raw);
-    }
+    *newlines += s.newlines;
     match after.first() {
         None | Some(b',' | b' ' | b'\r' | b'\n') => Ok((
             after,
