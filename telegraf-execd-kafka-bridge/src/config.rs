@@ -222,13 +222,27 @@ impl BridgeConfig {
         self.kafka
             .check()
             .map_err(|message| invalid("kafka", &message))?;
-        if self.kafka.get("bootstrap.servers").is_none() {
-            return Err(invalid(
-                "kafka",
-                "set \"bootstrap.servers\" (e.g. \"127.0.0.1:9092\")",
-            ));
-        }
         Ok(self)
+    }
+
+    /// Fails unless the `kafka` table names brokers (`bootstrap.servers`). Separate from
+    /// loading so the tools can take `--bootstrap-servers` instead.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::config::BridgeConfig;
+    /// let c = BridgeConfig::from_toml("", "defaults").unwrap();
+    /// let e = c.require_brokers("defaults").unwrap_err();
+    /// assert!(e.to_string().contains("bootstrap.servers"), "{e}");
+    /// ```
+    pub fn require_brokers(&self, origin: &str) -> Result<(), BridgeConfigError> {
+        if self.kafka.get("bootstrap.servers").is_none() {
+            return Err(BridgeConfigError::Invalid {
+                origin: origin.to_string(),
+                option: "kafka",
+                message: "set \"bootstrap.servers\" (e.g. \"127.0.0.1:9092\")".into(),
+            });
+        }
+        Ok(())
     }
 
     /// The InfluxDB token: `influxdb.token`, else the `influxdb.token_env` variable, else the
@@ -505,8 +519,12 @@ mod tests {
 
     #[test]
     fn missing_bootstrap_servers_is_named() {
-        let e = BridgeConfig::from_toml("[[inputs.kafka_bridge]]\n", "t.toml").unwrap_err();
-        assert!(e.to_string().contains("bootstrap.servers"), "{e}");
+        let c = BridgeConfig::from_toml("[[inputs.kafka_bridge]]\n", "t.toml").unwrap();
+        let e = c.require_brokers("t.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.toml: option `kafka`: set \"bootstrap.servers\" (e.g. \"127.0.0.1:9092\")"
+        );
     }
 
     #[test]

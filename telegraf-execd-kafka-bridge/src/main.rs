@@ -159,6 +159,10 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     logger::set_level(shim.log_level.unwrap_or(config.log_level));
+    if let Err(e) = config.require_brokers(&origin) {
+        log::error!("{e}");
+        return ExitCode::FAILURE;
+    }
     match run_export(config, &origin, &shim) {
         Ok(code) => code,
         Err(e) => {

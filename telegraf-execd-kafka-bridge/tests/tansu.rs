@@ -1,0 +1,213 @@
+//! Against tansu, a Kafka-compatible broker in its own process: `create-topics` through the
+//! admin API (idempotent, mismatches named) and a cross-process export checked by the binary's
+//! own `consume --verify`.
+//!
+//! tansu comes from `scripts/install-tansu.sh`; tests find it via `TANSU_BIN` or `PATH`, fail
+//! under `CI` without it, and skip with a notice otherwise.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A tansu broker on a free loopback port, killed on drop.
+struct Tansu {
+    child: Child,
+    bootstrap: String,
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn tansu_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("TANSU_BIN") {
+        return Some(PathBuf::from(p));
+    }
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("tansu"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tansu not found under CI: run scripts/install-tansu.sh or set TANSU_BIN"
+        );
+        eprintln!("notice: tansu not installed (scripts/install-tansu.sh); skipping");
+    }
+    found
+}
+
+fn start_tansu() -> Option<Tansu> {
+    let bin = tansu_bin()?;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("tcp://127.0.0.1:{port}");
+    let child = Command::new(bin)
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+        ])
+        .args(["--storage-engine", "memory://tansu/"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start tansu");
+    let tansu = Tansu {
+        child,
+        bootstrap: format!("127.0.0.1:{port}"),
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(&tansu.bootstrap).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tansu did not listen on {}",
+            tansu.bootstrap
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(tansu)
+}
+
+fn bridge(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run the bridge binary")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn create_topics_is_idempotent_and_names_a_mismatch() {
+    let Some(tansu) = start_tansu() else { return };
+    let first = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    assert!(first.status.success(), "{}", text(&first));
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        out.contains("weather: created (4 partitions, replication factor 3)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("weather-telegraf: created (4 partitions, replication factor 3)"),
+        "{out}"
+    );
+
+    let again = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    assert!(again.status.success(), "{}", text(&again));
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        out.contains("weather: already exists with the same layout"),
+        "{out}"
+    );
+    assert!(
+        out.contains("weather-telegraf: already exists with the same layout"),
+        "{out}"
+    );
+
+    // The same topic asked for with another partition count: a clear error, exit 1.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("topics.toml");
+    std::fs::write(
+        &config,
+        "[[inputs.kafka_bridge]]\n[[inputs.kafka_bridge.topics]]\nname = \"weather\"\npartitions = 2\nreplication_factor = 3\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let mismatch = bridge(&[
+        "create-topics",
+        "-config",
+        config,
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+    ]);
+    assert_eq!(mismatch.status.code(), Some(1), "{}", text(&mismatch));
+    let err = String::from_utf8_lossy(&mismatch.stderr);
+    assert!(
+        err.lines().any(|l| l.starts_with("E! ")
+            && l.contains(
+                "\"weather\" exists with 4 partitions, replication factor 3, but 2 partitions"
+            )),
+        "{err}"
+    );
+}
+
+#[test]
+fn export_to_a_separate_broker_process_verifies_clean() {
+    let Some(tansu) = start_tansu() else { return };
+    let Some(influx) = influx() else { return };
+    let rt = runtime();
+    let (client, db) = fresh_database(&rt, influx.url(), "tansu");
+    let n = 2000;
+    write(
+        &rt,
+        &client,
+        &weather_lines(1_700_000_000_000_000_000, n, 6),
+    );
+
+    let created = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    assert!(created.status.success(), "{}", text(&created));
+    let dir = tempfile::tempdir().unwrap();
+    let config = BridgeFile::new(influx.url(), &db, &tansu.bootstrap, "weather").write(dir.path());
+    let mut run = Bridge::start(&config);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let health = run.gather();
+        if health.contains(&format!("points_exported={n}i")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not exported: {health}\n{}",
+            run.stderr_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (status, stderr) = run.stop();
+    assert!(status.success(), "{stderr}");
+
+    // Another process reads it back and checks it against InfluxDB.
+    let config = config.to_str().unwrap();
+    let verified = bridge(&["consume", "-config", config, "--verify"]);
+    assert!(verified.status.success(), "{}", text(&verified));
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        report.contains(&format!(
+            "messages={n} expected={n} missing=0 duplicated=0 out_of_order=0"
+        )),
+        "{report}"
+    );
+
+    // And the plain consumer prints partition, offset, key and value.
+    let printed = bridge(&["consume", "-config", config, "--max-messages", "3"]);
+    assert!(printed.status.success(), "{}", text(&printed));
+    let out = String::from_utf8_lossy(&printed.stdout);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("weather/") && first.contains(" key=st"),
+        "{out}"
+    );
+    assert!(first.contains(" weather,city="), "{out}");
+}
