@@ -280,7 +280,13 @@ pub fn string_end(input: &[u8]) -> Option<StringScan> {
     loop {
         i = run_until(input, i, STRING_STOP);
         match *input.get(i)? {
-            b'"' => return Some(StringScan { end: i, escaped, newlines }),
+            b'"' => {
+                return Some(StringScan {
+                    end: i,
+                    escaped,
+                    newlines,
+                });
+            }
             b'\n' => {
                 newlines += 1;
                 i += 1;

@@ -319,7 +319,10 @@ fn name<'a>(
     }
     match src.str_of(raw) {
         Ok(v) => Ok((&i[s.end..], Cow::Borrowed(v))),
-        Err(e) => fail(&i[e.valid_up_to()..], ParseErrorKind::InvalidUtf8 { element }),
+        Err(e) => fail(
+            &i[e.valid_up_to()..],
+            ParseErrorKind::InvalidUtf8 { element },
+        ),
     }
 }
 

@@ -10,7 +10,7 @@
 //! On input the parser rejects, the framer may take a frame longer than the parser needs
 //! (never shorter): recovery then resumes inside the frame (see [`crate::parse`]).
 
-use crate::scan::{self, NameClass};
+use crate::scan;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
