@@ -1,0 +1,107 @@
+//! Reading the report of `telegraf-execd-kafka-bridge consume --verify`.
+//!
+//! Its first line is `verify topic="weather" messages=N expected=N missing=0 duplicated=0 …`,
+//! then one indented line per example problem. The runner retries while only `missing` is
+//! non-zero (the bridge may still be catching up) and stops at once on anything else, which
+//! waiting cannot fix.
+
+use std::collections::BTreeMap;
+
+/// The counts of one verification.
+///
+/// ```
+/// use weather_pipeline::verify::VerifySummary;
+/// let s = VerifySummary::parse("verify topic=\"weather\" messages=96 expected=96 missing=0 duplicated=0 out_of_order=0 unexpected=0 mismatched=0 misrouted=0 without_position=0 skipped_rows=0").unwrap();
+/// assert_eq!((s.messages(), s.expected()), (96, 96));
+/// assert!(s.is_clean());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifySummary {
+    counts: BTreeMap<String, u64>,
+}
+
+/// Counts that are problems when non-zero.
+const PROBLEMS: [&str; 7] = [
+    "missing",
+    "duplicated",
+    "out_of_order",
+    "unexpected",
+    "mismatched",
+    "misrouted",
+    "without_position",
+];
+
+impl VerifySummary {
+    /// The counts of the first `verify …` line in `report`; `None` if there is none or it has
+    /// no `messages=` and `expected=` counts.
+    ///
+    /// ```
+    /// use weather_pipeline::verify::VerifySummary;
+    /// assert!(VerifySummary::parse("E! something else").is_none());
+    /// let s = VerifySummary::parse("table\nverify topic=\"w\" messages=3 expected=4 missing=1\n  missing: …").unwrap();
+    /// assert_eq!(s.count("missing"), 1);
+    /// ```
+    pub fn parse(report: &str) -> Option<Self> {
+        let line = report.lines().find(|l| l.starts_with("verify "))?;
+        let counts: BTreeMap<String, u64> = line
+            .split_whitespace()
+            .filter_map(|word| {
+                let (key, value) = word.split_once('=')?;
+                Some((key.to_string(), value.parse().ok()?))
+            })
+            .collect();
+        (counts.contains_key("messages") && counts.contains_key("expected"))
+            .then_some(VerifySummary { counts })
+    }
+
+    /// One count by name (`missing`, `duplicated`, …); 0 when absent.
+    ///
+    /// ```
+    /// let s = weather_pipeline::verify::VerifySummary::parse("verify messages=1 expected=1").unwrap();
+    /// assert_eq!(s.count("duplicated"), 0);
+    /// ```
+    pub fn count(&self, name: &str) -> u64 {
+        self.counts.get(name).copied().unwrap_or(0)
+    }
+
+    /// Messages read from the topic.
+    ///
+    /// ```
+    /// let s = weather_pipeline::verify::VerifySummary::parse("verify messages=5 expected=6").unwrap();
+    /// assert_eq!(s.messages(), 5);
+    /// ```
+    pub fn messages(&self) -> u64 {
+        self.count("messages")
+    }
+
+    /// Points InfluxDB holds in the checked range.
+    ///
+    /// ```
+    /// let s = weather_pipeline::verify::VerifySummary::parse("verify messages=5 expected=6").unwrap();
+    /// assert_eq!(s.expected(), 6);
+    /// ```
+    pub fn expected(&self) -> u64 {
+        self.count("expected")
+    }
+
+    /// No problem of any kind.
+    ///
+    /// ```
+    /// let s = weather_pipeline::verify::VerifySummary::parse("verify messages=5 expected=5 misrouted=1").unwrap();
+    /// assert!(!s.is_clean());
+    /// ```
+    pub fn is_clean(&self) -> bool {
+        PROBLEMS.iter().all(|p| self.count(p) == 0)
+    }
+
+    /// Some points are missing but nothing else is wrong: the bridge may still be catching up.
+    ///
+    /// ```
+    /// use weather_pipeline::verify::VerifySummary;
+    /// assert!(VerifySummary::parse("verify messages=5 expected=6 missing=1").unwrap().only_missing());
+    /// assert!(!VerifySummary::parse("verify messages=6 expected=6 missing=1 duplicated=1").unwrap().only_missing());
+    /// ```
+    pub fn only_missing(&self) -> bool {
+        self.count("missing") > 0 && PROBLEMS[1..].iter().all(|p| self.count(p) == 0)
+    }
+}

@@ -1,0 +1,268 @@
+//! End-to-end: `weather-pipeline` with the real plugin binaries, a real InfluxDB (`INFLUX_URL`,
+//! else a local `influxd`) and the in-process three-broker mock Kafka cluster. Each run ends with
+//! `consume --verify`, which compares the topic with InfluxDB point by point.
+//!
+//! Under `CI` a missing InfluxDB fails these tests; locally they print a notice and pass.
+
+#[path = "pipeline/support.rs"]
+mod support;
+
+use std::time::Duration;
+
+use influxdb_http::TestInflux;
+use telegraf_execd_kafka_bridge::partition::sarama_partition;
+use weather_pipeline::cluster::MockKafka;
+use weather_pipeline::verify::VerifySummary;
+
+use support::{Finished, Runner, count_points, epoch_ns, exclusive, unique_database};
+
+/// Longest a run may take, start-up and verification included, before the test fails.
+const LIMIT: Duration = Duration::from_secs(90);
+
+fn influx() -> Option<TestInflux> {
+    TestInflux::from_env().expect("InfluxDB for the pipeline tests (set INFLUX_URL under CI)")
+}
+
+/// The common checks of a verified run: exit 0, a clean report covering every point InfluxDB
+/// holds, the live view on stdout, no error logged.
+fn assert_verified(run: &Finished, url: &str, database: &str) -> VerifySummary {
+    assert!(
+        run.status.success(),
+        "runner failed ({}):\n{}",
+        run.status,
+        run.stderr_text()
+    );
+    let summary = VerifySummary::parse(&run.stdout)
+        .unwrap_or_else(|| panic!("no verify report on stdout:\n{}", run.stdout));
+    assert!(summary.is_clean(), "verify found problems:\n{}", run.stdout);
+    assert_eq!(summary.messages(), summary.expected(), "{}", run.stdout);
+    // Verification ran up to the moment the injector stopped, which is after its last write:
+    // so it covered every point in the database, not a prefix of them.
+    assert_eq!(
+        summary.expected(),
+        count_points(url, database, ""),
+        "verify checked fewer points than InfluxDB holds"
+    );
+    assert!(
+        run.stdout.contains("station") && run.stdout.contains("temperature"),
+        "no live view on stdout:\n{}",
+        run.stdout
+    );
+    let errors: Vec<_> = run
+        .stderr
+        .iter()
+        .filter(|l| l.text.starts_with("E! "))
+        .collect();
+    assert!(errors.is_empty(), "errors logged: {errors:#?}");
+    summary
+}
+
+#[test]
+fn every_injected_point_reaches_the_topic_exactly_once() {
+    let Some(influx) = influx() else { return };
+    let _one_at_a_time = exclusive();
+    let database = unique_database("pipeline");
+    let run = Runner::start(
+        &[
+            "--influx-url",
+            influx.url(),
+            "--database",
+            &database,
+            "--stations",
+            "3",
+            "--backfill",
+            "10m",
+            "--step",
+            "10s",
+            "--interval",
+            "1s",
+            "--duration",
+            "8s",
+            "--stats-interval",
+            "2s",
+            "--verify",
+        ],
+        &[],
+    )
+    .finish(LIMIT);
+    eprintln!("normal run: {:.1}s", run.wall.as_secs_f64());
+    let summary = assert_verified(&run, influx.url(), &database);
+    // 60 backfill steps x 3 stations, plus live points every second for about 8 s.
+    assert!(
+        summary.expected() >= 180 + 3 * 4,
+        "too few points: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_broker_down_with_leaders_moved_loses_and_duplicates_nothing() {
+    let Some(influx) = influx() else { return };
+    let _one_at_a_time = exclusive();
+    // Stop the broker leading paris's partition: the runner's mock gives partition p to broker
+    // p % 3 + 1, and the bridge partitions by station like Telegraf (sarama FNV-1a).
+    let paris = sarama_partition(b"paris", 4);
+    let broker = paris % MockKafka::BROKERS + 1;
+    let database = unique_database("pipeline_outage");
+    let mut runner = Runner::start(
+        &[
+            "--influx-url",
+            influx.url(),
+            "--database",
+            &database,
+            "--stations",
+            "3",
+            "--backfill",
+            "10m",
+            "--step",
+            "10s",
+            "--interval",
+            "1s",
+            "--duration",
+            "11s",
+            "--stop-broker",
+            &broker.to_string(),
+            "--after",
+            "3s",
+            "--stats-interval",
+            "3s",
+            "--verify",
+        ],
+        &[],
+    );
+    let down = runner.wait_for_line(&format!("broker {broker} is down"), LIMIT);
+    let run = runner.finish(LIMIT);
+    eprintln!("outage run: {:.1}s", run.wall.as_secs_f64());
+    assert!(
+        down.text
+            .contains(&format!("weather/{paris}: broker {broker} -> ")),
+        "paris's partition {paris} was not moved off broker {broker}: {}",
+        down.text
+    );
+    assert_verified(&run, influx.url(), &database);
+    // The check above covers the outage only if paris kept producing while its partition's
+    // first leader was down.
+    let during = count_points(
+        influx.url(),
+        &database,
+        &format!("\"station\" = 'paris' AND time > {}", epoch_ns(down.at)),
+    );
+    assert!(
+        during >= 4,
+        "only {during} paris points written after broker {broker} went down"
+    );
+}
+
+#[test]
+fn sigterm_stops_every_child_and_removes_its_folders() {
+    if !support::influxd_installed() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have influxd installed (Debian package influxdb)"
+        );
+        eprintln!("notice: influxd not installed; skipping");
+        return;
+    }
+    let _one_at_a_time = exclusive();
+    // No --influx-url: the runner starts (and must remove) its own influxd.
+    let mut runner = Runner::start(
+        &["--stations", "2", "--backfill", "5m", "--interval", "1s"],
+        &[],
+    );
+    runner.wait_for_line("pipeline running", LIMIT);
+    runner.wait_for_line("[bridge] exporting to", LIMIT);
+    let pid = rustix::process::Pid::from_raw(runner.child.id() as i32).expect("runner pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
+    let run = runner.finish(LIMIT);
+    assert!(
+        run.status.success(),
+        "runner failed ({}):\n{}",
+        run.status,
+        run.stderr_text()
+    );
+    let pids: Vec<(String, u32)> = run
+        .stderr
+        .iter()
+        .filter_map(|l| {
+            let rest = l.text.strip_prefix("I! started ")?;
+            let (name, pid) = rest.split_once(" (pid ")?;
+            Some((name.to_string(), pid.trim_end_matches(')').parse().ok()?))
+        })
+        .collect();
+    let names: Vec<&str> = pids.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["inject", "bridge", "consume"],
+        "{}",
+        run.stderr_text()
+    );
+    for (name, pid) in &pids {
+        assert!(
+            !support::process_exists(*pid),
+            "{name} (pid {pid}) still runs"
+        );
+    }
+    for marker in ["I! working folder ", "(data in "] {
+        let line = run
+            .line(marker)
+            .unwrap_or_else(|| panic!("no {marker:?} line:\n{}", run.stderr_text()));
+        let path = line
+            .text
+            .split(marker)
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(')');
+        assert!(
+            !std::path::Path::new(path).exists(),
+            "{path} was not removed"
+        );
+    }
+    assert!(run.line("SIGTERM: stopping the pipeline").is_some());
+    assert!(
+        run.stderr.iter().all(|l| !l.text.starts_with("E! ")),
+        "errors logged:\n{}",
+        run.stderr_text()
+    );
+}
+
+#[test]
+fn missing_pieces_are_named_with_a_non_zero_exit() {
+    // A folder without the plugin binaries.
+    let empty = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(support::RUNNER)
+        .args(["--bin-dir"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("E! cannot find telegraf-execd-weather in "),
+        "{stderr}"
+    );
+    // influxd not installed (INFLUXD names a binary that does not exist).
+    let out = std::process::Command::new(support::RUNNER)
+        .arg("--bin-dir")
+        .arg(support::plugin_bin_dir())
+        .env("INFLUXD", "/nonexistent/influxd")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("E! "))
+        .unwrap_or_else(|| panic!("no E! line: {stderr}"));
+    assert!(
+        error.contains("/nonexistent/influxd") && error.contains("apt-get install influxdb"),
+        "{error}"
+    );
+    // A bad flag: one E! line naming it, exit 2.
+    let out = std::process::Command::new(support::RUNNER)
+        .args(["--stop-broker", "9", "--after", "1s"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--stop-broker 9"), "{stderr}");
+    assert_ne!(out.status.code(), Some(0));
+}
