@@ -94,10 +94,10 @@ impl<'a> Src<'a> {
     #[inline]
     fn str_of(self, tok: &'a [u8]) -> Result<&'a str, std::str::Utf8Error> {
         let offset = (tok.as_ptr() as usize).wrapping_sub(self.bytes.as_ptr() as usize);
+        // `text` views the same memory as `bytes`, so the same range is the same bytes.
         let known = offset
             .checked_add(tok.len())
-            .and_then(|end| self.text.get(offset..end))
-            .filter(|t| t.as_ptr() == tok.as_ptr());
+            .and_then(|end| self.text.get(offset..end));
         match known {
             Some(text) => Ok(text),
             None => std::str::from_utf8(tok),
@@ -464,7 +464,7 @@ fn field<'a>(
 
 /// A numeric token: `i` suffix → integer, `u` → unsigned, else float. On error returns the
 /// suffix (or 0 for floats) and the reason.
-#[inline]
+#[inline(always)]
 fn number(tok: &[u8]) -> Result<FieldValue<'static>, (u8, NumberError)> {
     match tok.split_last() {
         Some((b'i', body)) => value::parse_i64(body)

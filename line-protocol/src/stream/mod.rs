@@ -91,6 +91,8 @@ pub struct PointReader<R: BufRead> {
     discarding: bool,
     spare_tags: Vec<Tag<'static>>,
     spare_fields: Vec<Field<'static>>,
+    tags_hint: usize,
+    fields_hint: usize,
 }
 
 impl<R: BufRead> PointReader<R> {
@@ -113,6 +115,8 @@ impl<R: BufRead> PointReader<R> {
             discarding: false,
             spare_tags: Vec::new(),
             spare_fields: Vec::new(),
+            tags_hint: 0,
+            fields_hint: 0,
         }
     }
 
@@ -184,11 +188,14 @@ impl<R: BufRead> PointReader<R> {
         };
         let frame = &self.buf[self.start..self.start + len];
         let mut point = Point {
-            tags: Vec::with_capacity(self.spare_tags.capacity()),
-            fields: Vec::with_capacity(self.spare_fields.capacity()),
+            tags: Vec::with_capacity(self.tags_hint),
+            fields: Vec::with_capacity(self.fields_hint),
             ..Point::default()
         };
         let outcome = parse_entry(Src::new(frame), self.precision, &mut point);
+        // Size the next point's vectors like this one's: one allocation each, no regrowth.
+        self.tags_hint = point.tags.len();
+        self.fields_hint = point.fields.len();
         settle(&mut self.start, &mut self.line, frame, outcome).map(|()| Some(point))
     }
 
