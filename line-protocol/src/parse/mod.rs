@@ -27,6 +27,8 @@
 
 mod entry;
 mod escape;
+mod field;
+mod input;
 mod value;
 
 use crate::error::{ParseError, ParseErrorKind};
@@ -34,7 +36,8 @@ use crate::point::Point;
 use crate::precision::Precision;
 use crate::scan;
 
-pub(crate) use entry::{Entry, EntryError, Parsed, Src, parse_entry};
+pub(crate) use entry::{Entry, EntryError, Parsed, parse_entry};
+pub(crate) use input::Src;
 
 /// Parses every line of `input`, yielding one `Result` per point or bad line.
 ///
