@@ -18,8 +18,8 @@ const START_NS: i64 = 1_700_000_000_000_000_000;
 fn escaped_name(rng: &mut Rng, separators: &[&str]) -> String {
     let mut s = String::from(*rng.pick(WORDS));
     for _ in 0..1 + rng.below(3) {
-        s.push_str(rng.pick(separators));
-        s.push_str(rng.pick(WORDS));
+        s.push_str(*rng.pick(separators));
+        s.push_str(*rng.pick(WORDS));
     }
     s
 }
