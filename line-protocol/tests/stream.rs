@@ -277,4 +277,13 @@ proptest! {
         prop_assert_eq!(streamed(Chunked::new(&input, sizes.clone())), expected.clone());
         prop_assert_eq!(streamed_with(&input, sizes), expected);
     }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_agree(
+        input in prop::collection::vec(any::<u8>(), 0..300),
+        sizes in prop::collection::vec(1usize..17, 1..4),
+    ) {
+        let expected = in_memory(&input);
+        prop_assert_eq!(streamed(Chunked::new(&input, sizes)), expected);
+    }
 }
