@@ -7,9 +7,10 @@
 //!
 //! Recovery after a bad line follows the Go decoder: the parser skips from the error to the
 //! next LF and carries on. A string value runs to the next unescaped `"` wherever it is, so a
-//! line whose string is never closed swallows the rest of the input (Go v2 does the same: its
-//! decoder scans to the end of the input for the closing quote). Line numbers count every LF,
-//! including those inside string values.
+//! string that is never closed on its line swallows the following lines up to the next quote,
+//! or the rest of the input if there is none (Go v2 does the same: its decoder scans for the
+//! closing quote before it reports anything). Line numbers count every LF, including those
+//! inside string values.
 //!
 //! ```
 //! use line_protocol::{parse_lines, FieldValue};
