@@ -156,6 +156,19 @@ fn memory_stays_bounded_by_one_line_plus_read_ahead() {
 }
 
 #[test]
+fn memory_stays_bounded_when_the_reader_hands_out_everything_at_once() {
+    // `&[u8]` returns its whole remaining content from every `fill_buf`.
+    let input = b"m,t=v f=1i 1\n".repeat(100_000);
+    let mut r = PointReader::new(&input[..]);
+    let mut n = 0;
+    while r.next_point_with(|_| ()).unwrap().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, 100_000);
+    assert!(r.buffer_capacity() <= 256 * 1024, "{}", r.buffer_capacity());
+}
+
+#[test]
 fn long_lines_are_fine_without_a_limit() {
     let big = "x".repeat(1 << 20);
     let input = format!("m s=\"{big}\"\nn f=1\n");

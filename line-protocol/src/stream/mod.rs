@@ -31,6 +31,9 @@ use crate::point::{Field, Point, Tag};
 use crate::precision::Precision;
 use crate::scan;
 
+/// The most bytes taken from the underlying reader at a time.
+const READ_AHEAD: usize = 64 * 1024;
+
 /// An error from [`PointReader`].
 ///
 /// ```
@@ -61,7 +64,7 @@ pub enum ReadError {
 
 /// Reads points one at a time from a [`BufRead`], in bounded memory.
 ///
-/// The buffer holds the current logical line plus what the last read returned; consumed bytes
+/// The buffer holds the current logical line plus at most 64 KiB of read-ahead; consumed bytes
 /// are dropped before each read. Without a limit a line may be any length (like the Go
 /// decoder); set [`with_max_line_length`](Self::with_max_line_length) for untrusted input.
 ///
@@ -295,8 +298,10 @@ impl<R: BufRead> PointReader<R> {
                     return Ok(());
                 }
                 Ok(chunk) => {
-                    let n = chunk.len();
-                    self.buf.extend_from_slice(chunk);
+                    // Take a bounded bite: a reader may hand out its whole input at once
+                    // (`&[u8]` does), and the buffer must stay one line plus read-ahead.
+                    let n = chunk.len().min(READ_AHEAD);
+                    self.buf.extend_from_slice(&chunk[..n]);
                     self.reader.consume(n);
                     return Ok(());
                 }
