@@ -32,4 +32,5 @@ pub mod framing;
 pub mod host;
 pub mod metric;
 pub mod stderr;
+mod supervisor;
 pub mod transcript;

@@ -1,0 +1,527 @@
+//! Checks the repository's `telegraf.conf` the way Telegraf would read it, without Telegraf.
+//!
+//! - `${VAR}` is substituted first (as Telegraf does), then the file is parsed as TOML.
+//! - Every option used must be in the lists below, which were verified against Telegraf's
+//!   own sample configs and docs (source named above each list).
+//! - `signal` values are exact, case-sensitive strings; the gather schedule is not doubled.
+//! - Each execd `command` names a binary that our workspace builds and config files that the
+//!   image contains; `deploy/Dockerfile` is the one table of container path <- repo file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "telegraf_conf/options.rs"]
+mod options;
+use options::*;
+
+/// Variables telegraf.conf may reference; each must be provided to the telegraf service.
+const EXPECTED_ENV: &[&str] = &["INFLUX_URL", "INFLUX_TOKEN", "INFLUX_ORG"];
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_repo_file(rel: &str) -> String {
+    let path = repo_root().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// Replaces `${NAME}` and `${NAME:-x}`/`${NAME:?x}`-style references with a dummy value,
+/// as Telegraf does before parsing; returns the text and the names referenced.
+fn substitute_env(text: &str) -> (String, BTreeSet<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut names = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find('}')
+            .unwrap_or_else(|| panic!("unterminated ${{ in telegraf.conf near {after:.30}"));
+        let expr = &after[..end];
+        let name_end = expr
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(expr.len());
+        let name = &expr[..name_end];
+        assert!(!name.is_empty(), "empty variable name in ${{{expr}}}");
+        names.insert(name.to_owned());
+        out.push_str(&format!("dummy-{}", name.to_ascii_lowercase()));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    (out, names)
+}
+
+fn load_conf() -> (toml::Table, BTreeSet<String>) {
+    let (text, names) = substitute_env(&read_repo_file("telegraf.conf"));
+    let table = text
+        .parse::<toml::Table>()
+        .unwrap_or_else(|e| panic!("telegraf.conf is not valid TOML after substitution: {e}"));
+    (table, names)
+}
+
+/// The `[[<kind>.<name>]]` array of tables, e.g. `plugins(&conf, "inputs", "execd")`.
+fn plugins<'a>(conf: &'a toml::Table, kind: &str, name: &str) -> Vec<&'a toml::Table> {
+    conf.get(kind)
+        .and_then(|k| k.get(name))
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .map(|t| t.as_table().expect("plugin entry is a table"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_options(table: &toml::Table, place: &str, lists: &[&[&str]]) {
+    for key in table.keys() {
+        assert!(
+            lists.iter().any(|list| list.contains(&key.as_str())),
+            "{place}: option `{key}` is not a verified Telegraf option"
+        );
+    }
+}
+
+fn str_array<'a>(table: &'a toml::Table, key: &str, place: &str) -> Vec<&'a str> {
+    table
+        .get(key)
+        .and_then(|v| v.as_array())
+        .unwrap_or_else(|| panic!("{place}: `{key}` must be an array"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("{place}: `{key}` holds a non-string"))
+        })
+        .collect()
+}
+
+fn string<'a>(table: &'a toml::Table, key: &str, place: &str) -> &'a str {
+    table
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("{place}: `{key}` must be a string"))
+}
+
+/// Go `time.ParseDuration` syntax as Telegraf accepts it: `10s`, `1m30s`, `500ms`, `0s`.
+fn is_go_duration(s: &str) -> bool {
+    let units = ["ns", "us", "µs", "ms", "s", "m", "h"];
+    let mut rest = s;
+    if rest == "0" {
+        return true;
+    }
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return false;
+        }
+        rest = &rest[digits..];
+        let Some(unit) = units
+            .iter()
+            .filter(|u| rest.starts_with(**u))
+            .max_by_key(|u| u.len())
+        else {
+            return false;
+        };
+        rest = &rest[unit.len()..];
+    }
+    true
+}
+
+/// The binary targets of the workspace, from `cargo metadata` (the `CARGO` running this test).
+fn workspace_binaries() -> BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(repo_root())
+        .output()
+        .expect("running cargo metadata");
+    assert!(
+        out.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata JSON");
+    let mut bins = BTreeSet::new();
+    for package in meta["packages"].as_array().expect("packages") {
+        for target in package["targets"].as_array().expect("targets") {
+            let is_bin = target["kind"]
+                .as_array()
+                .is_some_and(|k| k.iter().any(|k| k == "bin"));
+            if is_bin {
+                bins.insert(target["name"].as_str().expect("target name").to_owned());
+            }
+        }
+    }
+    bins
+}
+
+/// One `COPY` of the Dockerfile's final stage.
+#[derive(Debug)]
+struct ImageCopy {
+    from_builder: bool,
+    source: String,
+    dest: String,
+}
+
+/// The final stage's COPY lines and the `--bin` names the builder stage compiles.
+fn dockerfile_table() -> (Vec<ImageCopy>, BTreeSet<String>) {
+    let text = read_repo_file("deploy/Dockerfile");
+    let joined = text.replace("\\\n", " ");
+    let stages: Vec<&str> = joined.split("\nFROM ").collect();
+    assert!(
+        stages.len() >= 3,
+        "deploy/Dockerfile: expected a builder and a final stage"
+    );
+    let builder = stages[stages.len() - 2];
+    let words: Vec<&str> = builder.split_whitespace().collect();
+    let built: BTreeSet<String> = words
+        .windows(2)
+        .filter(|w| w[0] == "--bin")
+        .map(|w| w[1].to_owned())
+        .collect();
+    let copies = stages[stages.len() - 1]
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("COPY "))
+        .map(|args| {
+            let words: Vec<&str> = args.split_whitespace().collect();
+            let from_builder = words.contains(&"--from=builder");
+            let paths: Vec<&str> = words
+                .iter()
+                .copied()
+                .filter(|w| !w.starts_with("--"))
+                .collect();
+            assert_eq!(
+                paths.len(),
+                2,
+                "deploy/Dockerfile: one source per COPY, got `{args}`"
+            );
+            ImageCopy {
+                from_builder,
+                source: paths[0].to_owned(),
+                dest: paths[1].to_owned(),
+            }
+        })
+        .collect();
+    (copies, built)
+}
+
+#[test]
+fn every_option_is_a_verified_telegraf_option() {
+    let (conf, _) = load_conf();
+    for key in conf.keys() {
+        assert!(
+            ["agent", "global_tags", "inputs", "outputs"].contains(&key.as_str()),
+            "unexpected top-level table `{key}`"
+        );
+    }
+    let agent = conf
+        .get("agent")
+        .and_then(|a| a.as_table())
+        .expect("[agent] table");
+    assert_options(agent, "[agent]", &[AGENT_OPTIONS]);
+
+    let inputs = conf["inputs"].as_table().expect("inputs");
+    assert_eq!(
+        inputs.keys().collect::<Vec<_>>(),
+        ["execd"],
+        "only execd inputs are wired"
+    );
+    for (i, execd) in plugins(&conf, "inputs", "execd").iter().enumerate() {
+        let place = format!("[[inputs.execd]] #{}", i + 1);
+        assert_options(
+            execd,
+            &place,
+            &[EXECD_OPTIONS, INPUT_OPTIONS, FILTER_OPTIONS],
+        );
+    }
+
+    let outputs = conf["outputs"].as_table().expect("outputs");
+    let names: BTreeSet<&str> = outputs.keys().map(String::as_str).collect();
+    assert_eq!(names, BTreeSet::from(["influxdb_v2", "kafka"]));
+    for influx in plugins(&conf, "outputs", "influxdb_v2") {
+        assert_options(
+            influx,
+            "[[outputs.influxdb_v2]]",
+            &[INFLUXDB_V2_OPTIONS, OUTPUT_OPTIONS, FILTER_OPTIONS],
+        );
+    }
+    for kafka in plugins(&conf, "outputs", "kafka") {
+        assert_options(
+            kafka,
+            "[[outputs.kafka]]",
+            &[KAFKA_OPTIONS, OUTPUT_OPTIONS, FILTER_OPTIONS],
+        );
+        // A key written after this sub-table would land inside it (TOML): catch that here.
+        if let Some(suffix) = kafka.get("topic_suffix") {
+            let suffix = suffix.as_table().expect("topic_suffix is a table");
+            assert_options(
+                suffix,
+                "[outputs.kafka.topic_suffix]",
+                &[KAFKA_TOPIC_SUFFIX_OPTIONS],
+            );
+        }
+    }
+}
+
+#[test]
+fn durations_use_go_syntax() {
+    let (conf, _) = load_conf();
+    let duration_keys = [
+        "interval",
+        "collection_jitter",
+        "collection_offset",
+        "flush_interval",
+        "flush_jitter",
+        "restart_delay",
+        "timeout",
+        "logfile_rotation_interval",
+    ];
+    let mut tables: Vec<(String, &toml::Table)> =
+        vec![("[agent]".into(), conf["agent"].as_table().unwrap())];
+    for (kind, names) in [
+        ("inputs", &["execd"][..]),
+        ("outputs", &["influxdb_v2", "kafka"][..]),
+    ] {
+        for name in names {
+            for t in plugins(&conf, kind, name) {
+                tables.push((format!("[[{kind}.{name}]]"), t));
+            }
+        }
+    }
+    for (place, table) in tables {
+        for key in duration_keys {
+            if let Some(v) = table.get(key) {
+                let s = v
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{place}: `{key}` must be a duration string"));
+                assert!(
+                    is_go_duration(s),
+                    "{place}: `{key}` = {s:?} is not a Go duration"
+                );
+            }
+        }
+    }
+    assert!(!is_go_duration("10"), "a bare number is not a duration");
+    assert!(!is_go_duration("10 s"));
+    assert!(is_go_duration("1m30s") && is_go_duration("500ms") && is_go_duration("0"));
+}
+
+#[test]
+fn execd_signals_are_exact_and_each_gather_happens_once() {
+    let (conf, _) = load_conf();
+    let execd = plugins(&conf, "inputs", "execd");
+    assert_eq!(execd.len(), 2, "weather and kafka bridge");
+    for table in execd {
+        let command = str_array(table, "command", "[[inputs.execd]]");
+        let place = format!("[[inputs.execd]] {:?}", command.first());
+        let signal = table
+            .get("signal")
+            .map_or("none", |v| v.as_str().expect("signal string"));
+        assert!(
+            EXECD_SIGNALS.contains(&signal),
+            "{place}: signal {signal:?} is not one of {EXECD_SIGNALS:?}"
+        );
+        assert_eq!(
+            string(table, "data_format", &place),
+            "influx",
+            "{place}: streaming influx reader"
+        );
+        let poll_off = command.contains(&"-poll_interval_disabled");
+        let own_poll = command.contains(&"-poll_interval");
+        if signal == "STDIN" {
+            // Telegraf's newline plus the plugin's own ticker would gather twice per interval.
+            assert!(
+                poll_off && !own_poll,
+                "{place}: STDIN needs -poll_interval_disabled"
+            );
+        } else if signal == "none" {
+            assert!(
+                own_poll && !poll_off,
+                "{place}: with signal none the plugin needs its own -poll_interval"
+            );
+        }
+        for arg in &command {
+            assert!(
+                !arg.contains(' '),
+                "{place}: argument {arg:?} holds a space: one array item per argument"
+            );
+        }
+        let stop = table.get("stop_on_error").and_then(|v| v.as_bool());
+        assert_eq!(
+            stop,
+            Some(true),
+            "{place}: a config error must not be retried forever"
+        );
+    }
+}
+
+#[test]
+fn execd_commands_name_our_binaries_and_configs_in_the_image() {
+    let (conf, _) = load_conf();
+    let (copies, built) = dockerfile_table();
+    let bins = workspace_binaries();
+    let by_dest: BTreeMap<&str, &ImageCopy> = copies.iter().map(|c| (c.dest.as_str(), c)).collect();
+
+    // The table itself: binaries come from the builder and are workspace bins it compiled,
+    // other files are repo files.
+    for copy in &copies {
+        if copy.from_builder {
+            let name = Path::new(&copy.source)
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap();
+            assert!(
+                bins.contains(name),
+                "Dockerfile copies `{name}`, not a workspace binary ({bins:?})"
+            );
+            assert!(
+                built.contains(name),
+                "Dockerfile copies `{name}` but the builder has no --bin {name}"
+            );
+        } else {
+            let file = repo_root().join(&copy.source);
+            assert!(
+                file.is_file(),
+                "Dockerfile copies {}, which is not in the repo",
+                copy.source
+            );
+        }
+    }
+    assert_eq!(
+        by_dest
+            .get("/etc/telegraf/telegraf.conf")
+            .map(|c| c.source.as_str()),
+        Some("telegraf.conf")
+    );
+
+    for table in plugins(&conf, "inputs", "execd") {
+        let command = str_array(table, "command", "[[inputs.execd]]");
+        let program = command[0];
+        let copy = by_dest.get(program).unwrap_or_else(|| {
+            panic!("command {program} is not put into the image by deploy/Dockerfile")
+        });
+        assert!(
+            copy.from_builder,
+            "{program} must be built by the builder stage"
+        );
+        let name = Path::new(program).file_name().unwrap().to_str().unwrap();
+        assert!(
+            bins.contains(name),
+            "{program}: no workspace binary `{name}`"
+        );
+
+        let config_at = command
+            .iter()
+            .position(|a| *a == "-config")
+            .expect("-config FILE given");
+        let config = command.get(config_at + 1).expect("-config needs a path");
+        let copy = by_dest
+            .get(config)
+            .unwrap_or_else(|| panic!("{program}: config {config} is not copied into the image"));
+        assert!(!copy.from_builder && repo_root().join(&copy.source).is_file());
+        assert!(
+            !config.starts_with("/etc/telegraf/telegraf.d/"),
+            "{config}: Telegraf would parse a plugin config placed in telegraf.d"
+        );
+    }
+}
+
+#[test]
+fn kafka_gets_weather_only_and_influxdb_gets_both() {
+    let (conf, _) = load_conf();
+    let kafka = plugins(&conf, "outputs", "kafka");
+    assert_eq!(kafka.len(), 1);
+    let kafka = kafka[0];
+    let place = "[[outputs.kafka]]";
+    assert_eq!(string(kafka, "topic", place), "weather-telegraf");
+    assert_eq!(string(kafka, "routing_tag", place), "station");
+    assert_eq!(
+        kafka.get("required_acks").and_then(|v| v.as_integer()),
+        Some(-1)
+    );
+    assert_eq!(
+        kafka.get("idempotent_writes").and_then(|v| v.as_bool()),
+        Some(true)
+    );
+    assert_eq!(str_array(kafka, "namepass", place), ["weather"]);
+    if let Some(codec) = kafka.get("compression_codec") {
+        assert!((0..=4).contains(&codec.as_integer().expect("integer codec")));
+    }
+    // The brokers are compose services on the internal listener.
+    let compose = read_repo_file("deploy/compose.yaml");
+    for broker in str_array(kafka, "brokers", place) {
+        let (host, port) = broker.rsplit_once(':').expect("host:port");
+        assert!(port.parse::<u16>().is_ok(), "{broker}: bad port");
+        assert!(
+            compose.contains(&format!("\n  {host}:\n")),
+            "{broker}: no compose service `{host}`"
+        );
+    }
+
+    let influx = plugins(&conf, "outputs", "influxdb_v2");
+    assert_eq!(influx.len(), 1);
+    let influx = influx[0];
+    let place = "[[outputs.influxdb_v2]]";
+    assert_eq!(string(influx, "bucket", place), "weather");
+    assert_eq!(
+        string(influx, "token", place),
+        "dummy-influx_token",
+        "token comes from ${{INFLUX_TOKEN}}"
+    );
+    assert_eq!(string(influx, "organization", place), "dummy-influx_org");
+    assert_eq!(str_array(influx, "urls", place), ["dummy-influx_url"]);
+    if influx.contains_key("namepass") {
+        let pass = str_array(influx, "namepass", place);
+        assert!(
+            pass.contains(&"weather") && pass.contains(&"kafka_bridge"),
+            "{place}: {pass:?}"
+        );
+    }
+}
+
+#[test]
+fn referenced_variables_are_provided_to_telegraf() {
+    let (_, names) = load_conf();
+    let expected: BTreeSet<String> = EXPECTED_ENV.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        names, expected,
+        "telegraf.conf references exactly the documented variables"
+    );
+    let compose = read_repo_file("deploy/compose.yaml");
+    let example = read_repo_file("deploy/.env.example");
+    for name in &names {
+        assert!(
+            compose.contains(&format!("{name}:")),
+            "deploy/compose.yaml does not set {name}"
+        );
+    }
+    // Secrets never sit in telegraf.conf or compose.yaml, only in the (gitignored) .env.
+    assert!(
+        example.contains("INFLUX_TOKEN="),
+        ".env.example documents INFLUX_TOKEN"
+    );
+    assert!(
+        compose.contains("${INFLUX_TOKEN:?"),
+        "compose requires INFLUX_TOKEN and fails fast"
+    );
+}
+
+#[test]
+fn substitution_follows_telegraf_syntax() {
+    let (text, names) = substitute_env("a = \"${A}\"\nb = ${B:-3}\nc = \"$notavar\"\n");
+    assert_eq!(text, "a = \"dummy-a\"\nb = dummy-b\nc = \"$notavar\"\n");
+    assert_eq!(names, BTreeSet::from(["A".to_owned(), "B".to_owned()]));
+}
