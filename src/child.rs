@@ -5,12 +5,13 @@
 //! Stopping: an execd plugin gets its stdin closed, then SIGTERM, then SIGKILL, each after a
 //! grace period; a tool without a stdin protocol gets SIGTERM, then SIGKILL.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use telegraf_execd::logger::LogLevel;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
@@ -255,4 +256,17 @@ async fn relay(name: &'static str, pipe: impl AsyncRead + Unpin, level: Option<L
         };
         emit(level, &formatted);
     }
+}
+
+/// Arguments of mixed types as `OsString`s.
+pub(crate) fn os(args: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
+    args.iter().map(|a| a.as_ref().to_os_string()).collect()
+}
+
+/// Starts a child and logs its process id (tests and users find it there).
+pub(crate) fn start(launch: Launch<'_>) -> anyhow::Result<Supervised> {
+    let name = launch.name;
+    let child = Supervised::spawn(launch).with_context(|| format!("starting {name}"))?;
+    log::info!("started {name} (pid {})", child.pid());
+    Ok(child)
 }

@@ -94,8 +94,9 @@ impl BridgeFile {
     ///     log_level: telegraf_execd::logger::LogLevel::Debug,
     /// };
     /// let text = file.render();
-    /// assert!(text.contains(r#"database = "we\"ird""#), "{text}");
     /// assert!(text.contains(r#"lateness = "1.5s""#), "{text}");
+    /// let parsed = telegraf_execd_kafka_bridge::config::BridgeConfig::from_toml(&text, "t").unwrap();
+    /// assert_eq!(parsed.influxdb.database, "we\"ird");
     /// ```
     pub fn render(&self) -> String {
         format!(

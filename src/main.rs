@@ -25,6 +25,10 @@ fn main() -> ExitCode {
         }
     };
     logger::set_level(args.log_level);
+    if let Err(e) = args.check() {
+        log::error!("{e} (see --help)");
+        return ExitCode::from(2);
+    }
     match run_pipeline(&args) {
         Ok(code) => code,
         Err(e) => {

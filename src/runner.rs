@@ -12,7 +12,6 @@
 //!    the moment the injector stopped (retried while the bridge catches up); then the bridge;
 //!    then Kafka, InfluxDB and the temp folder.
 
-use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,16 +26,14 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::args::PipelineArgs;
 use crate::binaries::SiblingBinaries;
-use crate::child::{Launch, StdoutRoute, StopStyle, Supervised};
+use crate::child::{Launch, StdoutRoute, StopStyle, Supervised, os, start};
 use crate::cluster::MockKafka;
 use crate::configs::{BridgeFile, weather_config};
-use crate::verify::VerifySummary;
+use crate::verify::verify_topic;
 
 /// Grace period of each stop step (stdin closed → SIGTERM → SIGKILL), as Telegraf's 5 s.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-/// How long `--verify` keeps retrying while points are only missing (the bridge catching up).
-const CATCH_UP: Duration = Duration::from_secs(30);
-/// Kafka and InfluxDB request limit of the `create-topics` and `consume --verify` tools.
+/// Kafka request limit of `create-topics`.
 const TOOL_TIMEOUT: &str = "30s";
 
 /// Runs the pipeline until Ctrl-C, SIGTERM or `--duration`; see the module docs.
@@ -120,17 +117,6 @@ fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-}
-
-fn os(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<OsString> {
-    args.iter().map(|a| a.as_ref().to_os_string()).collect()
-}
-
-fn start(launch: Launch<'_>) -> Result<Supervised> {
-    let name = launch.name;
-    let child = Supervised::spawn(launch).with_context(|| format!("starting {name}"))?;
-    log::info!("started {name} (pid {})", child.pid());
-    Ok(child)
 }
 
 fn influxd_error(e: LocalInfluxdError) -> anyhow::Error {
@@ -335,6 +321,15 @@ async fn run(
                     log::error!("verification failed: the topic does not hold every point exactly once");
                     code = ExitCode::FAILURE;
                 }
+                Err(e) if client.ping().await.is_err() => {
+                    // Our influxd shares the runner's process group: a terminal's Ctrl-C stops it too.
+                    let hint = if influxd.is_some() {
+                        " (the influxd this run started got the terminal's Ctrl-C too; stop with --duration or SIGTERM to verify)"
+                    } else {
+                        ""
+                    };
+                    failure = Some(e.context(format!("cannot verify: InfluxDB at {influx_url} no longer answers{hint}")));
+                }
                 Err(e) => failure = Some(e.context("verifying the topic")),
             },
             name = signals.next() => {
@@ -430,53 +425,4 @@ async fn create_topics(bins: &SiblingBinaries, bridge_path: &Path) -> Result<()>
         bail!("create-topics failed ({status})");
     }
     Ok(())
-}
-
-/// `consume --verify --until <until>`: waits for the bridge's lateness to pass, then retries
-/// while points are only missing, up to [`CATCH_UP`]. Prints the final report on stdout.
-async fn verify_topic(
-    bins: &SiblingBinaries,
-    bridge_path: &Path,
-    until: i64,
-    lateness: Duration,
-) -> Result<VerifySummary> {
-    tokio::time::sleep(lateness + BridgeFile::EXPORT_INTERVAL + Duration::from_secs(1)).await;
-    let deadline = Instant::now() + CATCH_UP;
-    loop {
-        let tool = start(Launch {
-            name: "verify",
-            program: &bins.bridge,
-            args: os(&[
-                &"consume",
-                &"--config",
-                &bridge_path,
-                &"--verify",
-                &"--until",
-                &until.to_string(),
-                &"--timeout",
-                &TOOL_TIMEOUT,
-            ]),
-            stdout: StdoutRoute::Capture,
-            stop: StopStyle::Terminate,
-        })?;
-        let (status, out) = tool.finish().await.context("running consume --verify")?;
-        let report = String::from_utf8_lossy(&out);
-        let Some(summary) = VerifySummary::parse(&report) else {
-            bail!("consume --verify printed no report ({status}): {report}");
-        };
-        if summary.only_missing() && Instant::now() < deadline {
-            log::info!(
-                "verify: {} of {} points not in the topic yet; waiting for the bridge",
-                summary.count("missing"),
-                summary.expected()
-            );
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        print!("{report}");
-        if !report.ends_with('\n') {
-            println!();
-        }
-        return Ok(summary);
-    }
 }

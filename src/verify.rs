@@ -6,6 +6,19 @@
 //! waiting cannot fix.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::binaries::SiblingBinaries;
+use crate::child::{Launch, StdoutRoute, StopStyle, os, start};
+use crate::configs::BridgeFile;
+
+/// How long the runner keeps retrying while points are only missing (the bridge catching up).
+const CATCH_UP: Duration = Duration::from_secs(30);
+/// Kafka and InfluxDB request limit of one `consume --verify`.
+const VERIFY_TIMEOUT: &str = "30s";
 
 /// The counts of one verification.
 ///
@@ -103,5 +116,54 @@ impl VerifySummary {
     /// ```
     pub fn only_missing(&self) -> bool {
         self.count("missing") > 0 && PROBLEMS[1..].iter().all(|p| self.count(p) == 0)
+    }
+}
+
+/// `consume --verify --until <until>`: waits for the bridge's lateness to pass, then retries
+/// while points are only missing, up to [`CATCH_UP`]. Prints the final report on stdout.
+pub(crate) async fn verify_topic(
+    bins: &SiblingBinaries,
+    bridge_path: &Path,
+    until: i64,
+    lateness: Duration,
+) -> Result<VerifySummary> {
+    tokio::time::sleep(lateness + BridgeFile::EXPORT_INTERVAL + Duration::from_secs(1)).await;
+    let deadline = Instant::now() + CATCH_UP;
+    loop {
+        let tool = start(Launch {
+            name: "verify",
+            program: &bins.bridge,
+            args: os(&[
+                &"consume",
+                &"--config",
+                &bridge_path,
+                &"--verify",
+                &"--until",
+                &until.to_string(),
+                &"--timeout",
+                &VERIFY_TIMEOUT,
+            ]),
+            stdout: StdoutRoute::Capture,
+            stop: StopStyle::Terminate,
+        })?;
+        let (status, out) = tool.finish().await.context("running consume --verify")?;
+        let report = String::from_utf8_lossy(&out);
+        let Some(summary) = VerifySummary::parse(&report) else {
+            bail!("consume --verify failed ({status}) without a report; its errors are above");
+        };
+        if summary.only_missing() && Instant::now() < deadline {
+            log::info!(
+                "verify: {} of {} points not in the topic yet; waiting for the bridge",
+                summary.count("missing"),
+                summary.expected()
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        print!("{report}");
+        if !report.ends_with('\n') {
+            println!();
+        }
+        return Ok(summary);
     }
 }
