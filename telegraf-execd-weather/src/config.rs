@@ -171,6 +171,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shipped_example_documents_the_defaults() {
+        let example = include_str!("../weather.toml");
+        let parsed = WeatherConfig::from_toml(example, "weather.toml").unwrap();
+        assert_eq!(parsed, WeatherConfig::default());
+        // Uncommenting the examples gives a valid config too.
+        let uncommented = example
+            .replace("  # [[", "  [[")
+            .replace("  #   ", "    ")
+            .replace("[\"paris\", \"london\"]", "[\"quito\"]");
+        let c = WeatherConfig::from_toml(&uncommented, "weather.toml").unwrap();
+        assert_eq!(c.stations[0].id, "quito");
+        assert_eq!(c.anomalies.heat_wave[0].stations, ["quito"]);
+    }
+
+    #[test]
     fn stations_and_anomalies_from_toml() {
         let text = r#"
 [[inputs.weather]]
@@ -198,7 +213,7 @@ mod tests {
         let bad = text.replace("elevation = 2400.0", "elevation = 2400.0\n    altitude = 3");
         let e = WeatherConfig::from_toml(&bad, "t").unwrap_err().to_string();
         assert!(
-            e.contains("unknown field `altitude`") && e.starts_with("t:10:5"),
+            e.contains("unknown field `altitude`") && e.starts_with("t:11:5"),
             "{e}"
         );
     }

@@ -82,6 +82,7 @@ pub struct InjectSummary {
 /// Runs the subcommand: loads the weather config, then backfills and/or goes live.
 ///
 /// ```no_run
+/// # #[allow(dead_code)]
 /// # async fn f(args: telegraf_execd_weather::inject::InjectArgs) -> Result<(), telegraf_execd_weather::inject::InjectError> {
 /// let summary = telegraf_execd_weather::inject::run(&args).await?;
 /// println!("{} lines", summary.lines);
@@ -149,6 +150,7 @@ struct TimedBatch {
 /// Writes every station at every step of `window`, in order; see the module docs.
 ///
 /// ```no_run
+/// # #[allow(dead_code)]
 /// # async fn f(client: influxdb_http::InfluxClient) -> Result<(), telegraf_execd_weather::inject::InjectError> {
 /// use telegraf_execd_weather::{inject::{backfill_window, Backfill, InjectSummary}, WeatherModel};
 /// let model = WeatherModel::with_default_stations(1);
