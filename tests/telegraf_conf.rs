@@ -8,50 +8,18 @@
 //!   image contains; `deploy/Dockerfile` is the one table of container path <- repo file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 #[path = "telegraf_conf/options.rs"]
 mod options;
+#[path = "telegraf_conf/support.rs"]
+mod support;
+
 use options::*;
+use support::*;
 
 /// Variables telegraf.conf may reference; each must be provided to the telegraf service.
 const EXPECTED_ENV: &[&str] = &["INFLUX_URL", "INFLUX_TOKEN", "INFLUX_ORG"];
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read_repo_file(rel: &str) -> String {
-    let path = repo_root().join(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
-
-/// Replaces `${NAME}` and `${NAME:-x}`/`${NAME:?x}`-style references with a dummy value,
-/// as Telegraf does before parsing; returns the text and the names referenced.
-fn substitute_env(text: &str) -> (String, BTreeSet<String>) {
-    let mut out = String::with_capacity(text.len());
-    let mut names = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after
-            .find('}')
-            .unwrap_or_else(|| panic!("unterminated ${{ in telegraf.conf near {after:.30}"));
-        let expr = &after[..end];
-        let name_end = expr
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(expr.len());
-        let name = &expr[..name_end];
-        assert!(!name.is_empty(), "empty variable name in ${{{expr}}}");
-        names.insert(name.to_owned());
-        out.push_str(&format!("dummy-{}", name.to_ascii_lowercase()));
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    (out, names)
-}
 
 fn load_conf() -> (toml::Table, BTreeSet<String>) {
     let (text, names) = substitute_env(&read_repo_file("telegraf.conf"));
@@ -101,120 +69,6 @@ fn string<'a>(table: &'a toml::Table, key: &str, place: &str) -> &'a str {
         .get(key)
         .and_then(|v| v.as_str())
         .unwrap_or_else(|| panic!("{place}: `{key}` must be a string"))
-}
-
-/// Go `time.ParseDuration` syntax as Telegraf accepts it: `10s`, `1m30s`, `500ms`, `0s`.
-fn is_go_duration(s: &str) -> bool {
-    let units = ["ns", "us", "µs", "ms", "s", "m", "h"];
-    let mut rest = s;
-    if rest == "0" {
-        return true;
-    }
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if digits == 0 {
-            return false;
-        }
-        rest = &rest[digits..];
-        let Some(unit) = units
-            .iter()
-            .filter(|u| rest.starts_with(**u))
-            .max_by_key(|u| u.len())
-        else {
-            return false;
-        };
-        rest = &rest[unit.len()..];
-    }
-    true
-}
-
-/// The binary targets of the workspace, from `cargo metadata` (the `CARGO` running this test).
-fn workspace_binaries() -> BTreeSet<String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(repo_root())
-        .output()
-        .expect("running cargo metadata");
-    assert!(
-        out.status.success(),
-        "cargo metadata failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata JSON");
-    let mut bins = BTreeSet::new();
-    for package in meta["packages"].as_array().expect("packages") {
-        for target in package["targets"].as_array().expect("targets") {
-            let is_bin = target["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "bin"));
-            if is_bin {
-                bins.insert(target["name"].as_str().expect("target name").to_owned());
-            }
-        }
-    }
-    bins
-}
-
-/// One `COPY` of the Dockerfile's final stage.
-#[derive(Debug)]
-struct ImageCopy {
-    from_builder: bool,
-    source: String,
-    dest: String,
-}
-
-/// The final stage's COPY lines and the `--bin` names the builder stage compiles.
-fn dockerfile_table() -> (Vec<ImageCopy>, BTreeSet<String>) {
-    let text = read_repo_file("deploy/Dockerfile");
-    let joined = text.replace("\\\n", " ");
-    let stages: Vec<&str> = joined.split("\nFROM ").collect();
-    assert!(
-        stages.len() >= 3,
-        "deploy/Dockerfile: expected a builder and a final stage"
-    );
-    let builder = stages[stages.len() - 2];
-    let words: Vec<&str> = builder.split_whitespace().collect();
-    let built: BTreeSet<String> = words
-        .windows(2)
-        .filter(|w| w[0] == "--bin")
-        .map(|w| w[1].to_owned())
-        .collect();
-    let copies = stages[stages.len() - 1]
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("COPY "))
-        .map(|args| {
-            let words: Vec<&str> = args.split_whitespace().collect();
-            let from_builder = words.contains(&"--from=builder");
-            let paths: Vec<&str> = words
-                .iter()
-                .copied()
-                .filter(|w| !w.starts_with("--"))
-                .collect();
-            assert_eq!(
-                paths.len(),
-                2,
-                "deploy/Dockerfile: one source per COPY, got `{args}`"
-            );
-            ImageCopy {
-                from_builder,
-                source: paths[0].to_owned(),
-                dest: paths[1].to_owned(),
-            }
-        })
-        .collect();
-    (copies, built)
 }
 
 #[test]
@@ -358,12 +212,11 @@ fn execd_signals_are_exact_and_each_gather_happens_once() {
                 "{place}: argument {arg:?} holds a space: one array item per argument"
             );
         }
+        // A deliberate choice per plugin: the weather plugin only fails on config errors (do not
+        // retry those forever); the bridge also fails on outages and resumes exactly.
         let stop = table.get("stop_on_error").and_then(|v| v.as_bool());
-        assert_eq!(
-            stop,
-            Some(true),
-            "{place}: a config error must not be retried forever"
-        );
+        let expected = !command[0].ends_with("kafka-bridge");
+        assert_eq!(stop, Some(expected), "{place}: stop_on_error");
     }
 }
 
@@ -437,6 +290,61 @@ fn execd_commands_name_our_binaries_and_configs_in_the_image() {
             "{config}: Telegraf would parse a plugin config placed in telegraf.d"
         );
     }
+}
+
+#[test]
+fn plugin_configs_in_the_image_load_with_the_plugins_own_loaders() {
+    let (conf, _) = load_conf();
+    let (copies, _) = dockerfile_table();
+    let compose = read_repo_file("deploy/compose.yaml");
+    let mut checked = 0;
+    for table in plugins(&conf, "inputs", "execd") {
+        let command = str_array(table, "command", "[[inputs.execd]]");
+        let config_at = command
+            .iter()
+            .position(|a| *a == "-config")
+            .expect("-config FILE");
+        let in_image = command[config_at + 1];
+        let copy = copies
+            .iter()
+            .find(|c| c.dest == in_image)
+            .expect("config copied into the image");
+        let (text, names) = substitute_env_with(&read_repo_file(&copy.source), container_value);
+        for name in &names {
+            assert!(
+                compose.contains(&format!("{name}:")),
+                "{}: ${{{name}}} is not set by compose",
+                copy.source
+            );
+        }
+        let name = Path::new(command[0]).file_name().unwrap().to_str().unwrap();
+        match name {
+            "telegraf-execd-weather" => {
+                telegraf_execd_weather::WeatherConfig::from_toml(&text, &copy.source)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            "telegraf-execd-kafka-bridge" => {
+                let bridge = telegraf_execd_kafka_bridge::config::BridgeConfig::from_toml(
+                    &text,
+                    &copy.source,
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+                // The topics Telegraf's outputs.kafka writes must be created by init-topic.
+                let topics: Vec<_> = bridge.topics.iter().map(|t| t.name.as_str()).collect();
+                for kafka in plugins(&conf, "outputs", "kafka") {
+                    let topic = string(kafka, "topic", "[[outputs.kafka]]");
+                    assert!(
+                        topics.contains(&topic),
+                        "create-topics does not create {topic}: {topics:?}"
+                    );
+                }
+                assert!(topics.contains(&bridge.topic.as_str()));
+            }
+            other => panic!("no loader known for {other}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
 }
 
 #[test]
