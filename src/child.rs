@@ -270,3 +270,84 @@ pub(crate) fn start(launch: Launch<'_>) -> anyhow::Result<Supervised> {
     log::info!("started {name} (pid {})", child.pid());
     Ok(child)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt as _;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn shell(script: &str, stop: StopStyle) -> Supervised {
+        Supervised::spawn(Launch {
+            name: "sh",
+            program: Path::new("/bin/sh"),
+            args: os(&[&"-c", &script]),
+            stdout: StdoutRoute::Capture,
+            stop,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn an_execd_child_stops_when_its_stdin_closes() {
+        runtime().block_on(async {
+            let mut child = shell("read line; echo eof; exit 3", StopStyle::CloseStdin);
+            let started = std::time::Instant::now();
+            let status = child.stop(Duration::from_secs(5)).await.unwrap();
+            assert_eq!(status.code(), Some(3));
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "waited for SIGTERM"
+            );
+        });
+    }
+
+    #[test]
+    fn sigterm_then_sigkill_after_the_grace_period() {
+        runtime().block_on(async {
+            // Ignores stdin EOF and SIGTERM: only SIGKILL ends it.
+            let script = "trap '' TERM; while :; do :; done";
+            let mut child = shell(script, StopStyle::CloseStdin);
+            let started = std::time::Instant::now();
+            let status = child.stop(Duration::from_millis(300)).await.unwrap();
+            assert_eq!(status.signal(), Some(9), "{status}");
+            // Two grace periods: after stdin closed, after SIGTERM.
+            assert!(started.elapsed() >= Duration::from_millis(600));
+
+            let mut child = shell("sleep 30", StopStyle::Terminate);
+            let status = child.stop(Duration::from_secs(5)).await.unwrap();
+            assert_eq!(status.signal(), Some(15), "{status}");
+        });
+    }
+
+    #[test]
+    fn captured_stdout_and_exit_status() {
+        runtime().block_on(async {
+            let child = shell(
+                "echo verify messages=1 expected=1; exit 0",
+                StopStyle::Terminate,
+            );
+            let (status, out) = child.finish().await.unwrap();
+            assert!(status.success());
+            assert_eq!(out, b"verify messages=1 expected=1\n");
+        });
+    }
+
+    #[test]
+    fn children_run_in_their_own_process_group() {
+        runtime().block_on(async {
+            let mut child = shell("sleep 30", StopStyle::Terminate);
+            let pid = rustix::process::Pid::from_raw(child.pid() as i32).unwrap();
+            let group = rustix::process::getpgid(Some(pid)).unwrap();
+            assert_eq!(group, pid);
+            assert_ne!(group, rustix::process::getpgrp());
+            child.stop(Duration::from_secs(5)).await.unwrap();
+        });
+    }
+}

@@ -62,28 +62,25 @@ fn every_injected_point_reaches_the_topic_exactly_once() {
     let Some(influx) = influx() else { return };
     let _one_at_a_time = exclusive();
     let database = unique_database("pipeline");
-    let run = Runner::start(
-        &[
-            "--influx-url",
-            influx.url(),
-            "--database",
-            &database,
-            "--stations",
-            "3",
-            "--backfill",
-            "10m",
-            "--step",
-            "10s",
-            "--interval",
-            "1s",
-            "--duration",
-            "8s",
-            "--stats-interval",
-            "2s",
-            "--verify",
-        ],
-        &[],
-    )
+    let run = Runner::start(&[
+        "--influx-url",
+        influx.url(),
+        "--database",
+        &database,
+        "--stations",
+        "3",
+        "--backfill",
+        "10m",
+        "--step",
+        "10s",
+        "--interval",
+        "1s",
+        "--duration",
+        "8s",
+        "--stats-interval",
+        "2s",
+        "--verify",
+    ])
     .finish(LIMIT);
     eprintln!("normal run: {:.1}s", run.wall.as_secs_f64());
     let summary = assert_verified(&run, influx.url(), &database);
@@ -104,32 +101,29 @@ fn a_broker_down_with_leaders_moved_loses_and_duplicates_nothing() {
     let paris = sarama_partition(b"paris", 4);
     let broker = paris % MockKafka::BROKERS + 1;
     let database = unique_database("pipeline_outage");
-    let mut runner = Runner::start(
-        &[
-            "--influx-url",
-            influx.url(),
-            "--database",
-            &database,
-            "--stations",
-            "3",
-            "--backfill",
-            "10m",
-            "--step",
-            "10s",
-            "--interval",
-            "1s",
-            "--duration",
-            "11s",
-            "--stop-broker",
-            &broker.to_string(),
-            "--after",
-            "3s",
-            "--stats-interval",
-            "3s",
-            "--verify",
-        ],
-        &[],
-    );
+    let mut runner = Runner::start(&[
+        "--influx-url",
+        influx.url(),
+        "--database",
+        &database,
+        "--stations",
+        "3",
+        "--backfill",
+        "10m",
+        "--step",
+        "10s",
+        "--interval",
+        "1s",
+        "--duration",
+        "11s",
+        "--stop-broker",
+        &broker.to_string(),
+        "--after",
+        "3s",
+        "--stats-interval",
+        "3s",
+        "--verify",
+    ]);
     let down = runner.wait_for_line(&format!("broker {broker} is down"), LIMIT);
     let run = runner.finish(LIMIT);
     eprintln!("outage run: {:.1}s", run.wall.as_secs_f64());
@@ -165,30 +159,20 @@ fn sigterm_stops_every_child_and_removes_its_folders() {
     }
     let _one_at_a_time = exclusive();
     // No --influx-url: the runner starts (and must remove) its own influxd.
-    let mut runner = Runner::start(
-        &["--stations", "2", "--backfill", "5m", "--interval", "1s"],
-        &[],
-    );
+    let mut runner = Runner::start(&["--stations", "2", "--backfill", "5m", "--interval", "1s"]);
     runner.wait_for_line("pipeline running", LIMIT);
     runner.wait_for_line("[bridge] exporting to", LIMIT);
     let pid = rustix::process::Pid::from_raw(runner.child.id() as i32).expect("runner pid");
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
     let run = runner.finish(LIMIT);
+    eprintln!("SIGTERM run: {:.1}s", run.wall.as_secs_f64());
     assert!(
         run.status.success(),
         "runner failed ({}):\n{}",
         run.status,
         run.stderr_text()
     );
-    let pids: Vec<(String, u32)> = run
-        .stderr
-        .iter()
-        .filter_map(|l| {
-            let rest = l.text.strip_prefix("I! started ")?;
-            let (name, pid) = rest.split_once(" (pid ")?;
-            Some((name.to_string(), pid.trim_end_matches(')').parse().ok()?))
-        })
-        .collect();
+    let pids = run.started_children();
     let names: Vec<&str> = pids.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
@@ -223,6 +207,46 @@ fn sigterm_stops_every_child_and_removes_its_folders() {
         "errors logged:\n{}",
         run.stderr_text()
     );
+}
+
+#[test]
+fn a_child_exiting_on_its_own_stops_the_pipeline_with_an_error() {
+    let Some(influx) = influx() else { return };
+    let _one_at_a_time = exclusive();
+    // A weather plugin that fails at once, next to the real bridge.
+    let bins = tempfile::tempdir().unwrap();
+    let fake = bins.path().join("telegraf-execd-weather");
+    std::fs::write(&fake, "#!/bin/sh\necho 'E! no weather today' >&2\nexit 3\n").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink(
+        support::plugin_bin_dir().join("telegraf-execd-kafka-bridge"),
+        bins.path().join("telegraf-execd-kafka-bridge"),
+    )
+    .unwrap();
+    let database = unique_database("pipeline_failing_child");
+    let run = Runner::start_with_bins(
+        bins.path(),
+        &["--influx-url", influx.url(), "--database", &database],
+    )
+    .finish(LIMIT);
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr_text());
+    assert!(
+        run.line("E! [inject] no weather today").is_some(),
+        "{}",
+        run.stderr_text()
+    );
+    assert!(
+        run.line("E! inject exited on its own (exit status: 3)")
+            .is_some(),
+        "{}",
+        run.stderr_text()
+    );
+    for (name, pid) in run.started_children() {
+        assert!(
+            !support::process_exists(pid),
+            "{name} (pid {pid}) still runs"
+        );
+    }
 }
 
 #[test]

@@ -85,6 +85,18 @@ impl Finished {
             .join("\n")
     }
 
+    /// The children the runner reported starting (`I! started NAME (pid N)`), in order.
+    pub fn started_children(&self) -> Vec<(String, u32)> {
+        self.stderr
+            .iter()
+            .filter_map(|l| {
+                let rest = l.text.strip_prefix("I! started ")?;
+                let (name, pid) = rest.split_once(" (pid ")?;
+                Some((name.to_string(), pid.trim_end_matches(')').parse().ok()?))
+            })
+            .collect()
+    }
+
     /// The first stderr line containing `needle`.
     pub fn line(&self, needle: &str) -> Option<&SeenLine> {
         self.stderr.iter().find(|l| l.text.contains(needle))
@@ -93,9 +105,13 @@ impl Finished {
 
 impl Runner {
     /// Starts the runner with `args` (plus `--bin-dir` of the freshly built plugins).
-    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Runner {
+    pub fn start(args: &[&str]) -> Runner {
         // Built before the clock starts: a first build is not part of the run.
-        let bin_dir = plugin_bin_dir();
+        Runner::start_with_bins(&plugin_bin_dir(), args)
+    }
+
+    /// Starts the runner with `args` and `--bin-dir bin_dir`.
+    pub fn start_with_bins(bin_dir: &Path, args: &[&str]) -> Runner {
         let mut command = Command::new(RUNNER);
         command
             .args(args)
@@ -104,9 +120,6 @@ impl Runner {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in env {
-            command.env(k, v);
-        }
         let started = Instant::now();
         let mut child = command.spawn().expect("starting weather-pipeline");
         let mut out = child.stdout.take().expect("stdout pipe");
