@@ -4,7 +4,8 @@
 #  2. with any one required variable unset or empty, `config` fails naming it;
 #  3. the resolved file keeps the lab's security rules: pinned image tags (no `latest`),
 #     ports published on 127.0.0.1 only, Kafka brokers on internal networks without ports,
-#     no secret written into compose.yaml itself.
+#     no secret written into compose.yaml itself;
+#  4. Grafana's data source takes its token from the environment and every dashboard uses it.
 # Needs: docker-compose (Debian package, `apt-get install -y --no-install-recommends
 # docker-compose`) and python3 with PyYAML (a dependency of that package).
 set -euo pipefail
@@ -54,8 +55,8 @@ for name in "${required[@]}"; do
 done
 echo "compose: config fails fast for each of ${#required[@]} required variables (${required[*]})"
 
-python3 - "$work/resolved.yaml" "$compose" <<'PY'
-import re, sys, yaml
+python3 - "$work/resolved.yaml" "$compose" "$here/grafana" <<'PY'
+import glob, json, os, re, sys, yaml
 
 resolved = yaml.safe_load(open(sys.argv[1]))
 raw = open(sys.argv[2]).read()
@@ -93,9 +94,31 @@ for lineno, line in enumerate(raw.splitlines(), 1):
         if not re.fullmatch(r"[A-Z0-9_]+:\?.+", ref):
             errors.append(f"compose.yaml:{lineno}: ${{{ref}}} is not a required variable (${{NAME:?message}})")
 
+# Grafana: the provisioned data source takes its token from the environment, and every
+# dashboard panel uses that data source.
+grafana = sys.argv[3]
+uids = set()
+for path in glob.glob(os.path.join(grafana, "provisioning", "datasources", "*.yaml")):
+    for ds in yaml.safe_load(open(path)).get("datasources", []):
+        uids.add(ds.get("uid"))
+        token = ds.get("secureJsonData", {}).get("token", "")
+        if token and not token.startswith("${"):
+            errors.append(f"{path}: data source token is not taken from the environment")
+dashboards = glob.glob(os.path.join(grafana, "dashboards", "*.json"))
+if not dashboards:
+    errors.append("no Grafana dashboard in deploy/grafana/dashboards")
+for path in dashboards:
+    dash = json.load(open(path))
+    for panel in dash.get("panels", []):
+        used = [panel.get("datasource", {}).get("uid")] + [t.get("datasource", {}).get("uid") for t in panel.get("targets", [])]
+        for uid in used:
+            if uid not in uids:
+                errors.append(f"{path}: panel {panel.get('title')!r} uses unknown data source {uid!r}")
+
 if errors:
     print("\n".join("FAIL: " + e for e in errors), file=sys.stderr)
     sys.exit(1)
 print(f"compose: {len(services)} services: images pinned, ports on 127.0.0.1, brokers internal, no literal secrets")
+print(f"grafana: {len(dashboards)} dashboard(s) on the provisioned data source {sorted(uids)}")
 PY
 echo "deploy/check.sh: OK"
