@@ -65,14 +65,66 @@ pub fn signed(h: u64) -> f64 {
 /// ```
 #[inline]
 pub fn smooth(key: u64, channel: u64, t_secs: f64, period: f64) -> f64 {
-    let x = t_secs / period;
-    let k = x.floor();
-    let f = x - k;
+    // A multiplication once `period` is a constant at the (inlined) call site.
+    let x = t_secs * (1.0 / period);
+    let k = floor_i64(x);
+    let f = x - k as f64;
     let s = f * f * (3.0 - 2.0 * f);
-    let k = k as i64;
     let v0 = signed(hash(key, channel, k));
     let v1 = signed(hash(key, channel, k + 1));
     v0 + (v1 - v0) * s
+}
+
+/// `x.floor()` as an integer, without the libm call `f64::floor` becomes on baseline x86-64
+/// (no SSE4.1). Exact for |x| < 2^53.
+///
+/// ```
+/// use telegraf_execd_weather::noise::floor_i64;
+/// assert_eq!((floor_i64(2.5), floor_i64(-2.5), floor_i64(-3.0)), (2, -3, -3));
+/// ```
+#[inline]
+pub fn floor_i64(x: f64) -> i64 {
+    let i = x as i64;
+    if (i as f64) > x { i - 1 } else { i }
+}
+
+/// `x.round()` (half away from zero), without a libm call. Exact for |x| < 2^52.
+///
+/// ```
+/// use telegraf_execd_weather::noise::round_f64;
+/// assert_eq!((round_f64(2.5), round_f64(-2.5), round_f64(0.49)), (3.0, -3.0, 0.0));
+/// ```
+#[inline]
+pub fn round_f64(x: f64) -> f64 {
+    let t = x as i64 as f64; // truncated toward zero
+    let frac = x - t;
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+/// `x.rem_euclid(m)` for positive `m`, without the slow software `fmod`.
+///
+/// ```
+/// use telegraf_execd_weather::noise::wrap;
+/// assert_eq!(wrap(25.0, 24.0), 1.0);
+/// assert_eq!(wrap(-1.0, 360.0), 359.0);
+/// ```
+#[inline]
+pub fn wrap(x: f64, m: f64) -> f64 {
+    let r = x - floor_i64(x / m) as f64 * m;
+    // Rounding can land exactly on m.
+    if r >= m {
+        r - m
+    } else if r < 0.0 {
+        r + m
+    } else {
+        r
+    }
 }
 
 /// FNV-1a of a string: a stable key for a station id (independent of its position in the list).
@@ -97,6 +149,16 @@ mod tests {
         assert!((mean - 0.5).abs() < 0.01, "{mean}");
         let below = (0..n).filter(|&i| unit(hash(5, 0, i)) < 0.1).count();
         assert!((9_000..11_000).contains(&below), "{below}");
+    }
+
+    #[test]
+    fn fast_math_matches_std() {
+        for i in -20_000..20_000 {
+            let x = f64::from(i) * 0.0137 + 0.0001 * f64::from(i % 7);
+            assert_eq!(floor_i64(x), x.floor() as i64, "{x}");
+            assert_eq!(round_f64(x), x.round(), "{x}");
+            assert!((wrap(x, 24.0) - x.rem_euclid(24.0)).abs() < 1e-9, "{x}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::f64::consts::PI;
 
-use crate::noise::{hash, mix, smooth, unit};
+use crate::noise::{floor_i64, hash, mix, smooth, unit, wrap};
 use crate::station::Station;
 
 /// Noise channels, one per independent random quantity.
@@ -96,17 +96,17 @@ impl Climate {
 
     /// Local solar hour, 0..24.
     pub fn solar_hour(&self, t: f64) -> f64 {
-        (t / HOUR + self.lon_hours).rem_euclid(24.0)
+        wrap(t * (1.0 / HOUR) + self.lon_hours, 24.0)
     }
 
     /// −1 in the depth of winter, +1 at the height of summer, for this hemisphere.
     pub fn season(&self, t: f64) -> f64 {
-        self.hemisphere * (2.0 * PI * (t / DAY - WARMEST_DAY) / YEAR_DAYS).cos()
+        self.hemisphere * ((t * (1.0 / DAY) - WARMEST_DAY) * (2.0 * PI / YEAR_DAYS)).cos()
     }
 
     /// The fronts' combined effect at `t`.
     pub fn fronts(&self, t: f64) -> Fronts {
-        let window = (t / FRONT_WINDOW).floor() as i64;
+        let window = floor_i64(t * (1.0 / FRONT_WINDOW));
         let mut f = Fronts::default();
         for j in window - 1..=window + 1 {
             let h = hash(self.key, channel::FRONT, j);
@@ -125,19 +125,32 @@ impl Climate {
             f.index += strength * g;
             f.pressure_drop += depth * g;
             f.temperature -= 8.0 * strength * x * g;
-            f.veer += 70.0 * strength * x.tanh() * g;
+            // x/√(1+x²): a tanh-like sigmoid, much cheaper than tanh.
+            f.veer += 70.0 * strength * x / (1.0 + x * x).sqrt() * g;
         }
         f
     }
 
-    /// Sea-level pressure, hPa: a slow bounded random walk, minus the fronts, plus the
-    /// semi-diurnal atmospheric tide (peaks near 10:00 and 22:00 solar time).
-    pub fn pressure(&self, t: f64, fronts: &Fronts) -> f64 {
-        1013.25
-            + 7.0 * smooth(self.key, channel::PRESSURE_SLOW, t, 4.0 * DAY)
-            + 2.5 * smooth(self.key, channel::PRESSURE_FAST, t, 20.0 * HOUR)
-            - fronts.pressure_drop
-            + 0.6 * (2.0 * PI * (self.solar_hour(t) - 10.0) / 12.0).cos()
+    /// Sea-level pressure now and three hours earlier, hPa: a slow bounded random walk, minus
+    /// the fronts, plus the semi-diurnal atmospheric tide (peaks near 10:00 and 22:00 solar
+    /// time). `fronts_earlier` is [`Climate::fronts`] at `t - 3 h`.
+    pub fn pressure_and_3h_before(
+        &self,
+        t: f64,
+        solar_hour: f64,
+        fronts: &Fronts,
+        fronts_earlier: &Fronts,
+    ) -> (f64, f64) {
+        let walk = |t: f64| {
+            1013.25
+                + 7.0 * smooth(self.key, channel::PRESSURE_SLOW, t, 4.0 * DAY)
+                + 2.5 * smooth(self.key, channel::PRESSURE_FAST, t, 20.0 * HOUR)
+        };
+        // Three hours is a quarter of the tide's 12 h period: cos(a - π/2) = sin(a).
+        let (sin, cos) = ((solar_hour - 10.0) * (2.0 * PI / 12.0)).sin_cos();
+        let now = walk(t) - fronts.pressure_drop + 0.6 * cos;
+        let before = walk(t - 3.0 * HOUR) - fronts_earlier.pressure_drop + 0.6 * sin;
+        (now, before)
     }
 
     /// Cloud cover 0..1: more near fronts.
@@ -155,9 +168,9 @@ impl Climate {
             + fronts.temperature
     }
 
-    /// The day/night offset, °C: coldest near sunrise, warmest mid-afternoon, damped by cloud.
-    pub fn diurnal(&self, t: f64, cloud: f64) -> f64 {
-        self.diurnal_amp * (1.0 - 0.6 * cloud) * diurnal_shape(self.solar_hour(t))
+    /// The day/night offset, °C, from [`diurnal_shape`] of the solar hour, damped by cloud.
+    pub fn diurnal(&self, shape: f64, cloud: f64) -> f64 {
+        self.diurnal_amp * (1.0 - 0.6 * cloud) * shape
     }
 
     /// Dew point before it is capped by the temperature: follows the daily mean, moister near
@@ -169,14 +182,14 @@ impl Climate {
 
     /// Wind speed (m/s) and direction (degrees, from): stronger in the afternoon and with fronts,
     /// veering as a front passes.
-    pub fn wind(&self, t: f64, fronts: &Fronts) -> (f64, f64) {
-        let daytime = diurnal_shape(self.solar_hour(t)).max(0.0);
+    pub fn wind(&self, t: f64, shape: f64, fronts: &Fronts) -> (f64, f64) {
+        let daytime = shape.max(0.0);
         let speed = self.base_wind * (0.75 + 0.35 * daytime)
             + 8.0 * fronts.index
             + 1.5 * smooth(self.key, channel::WIND, t, 5.0 * HOUR);
         let dir =
             self.prevailing_dir + 45.0 * smooth(self.key, channel::WIND_DIR, t, DAY) + fronts.veer;
-        (speed.max(0.0), dir.rem_euclid(360.0))
+        (speed.max(0.0), wrap(dir, 360.0))
     }
 }
 

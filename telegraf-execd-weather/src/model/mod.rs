@@ -179,10 +179,12 @@ impl WeatherModel {
             return None;
         }
         let fronts = climate.fronts(t);
+        let solar_hour = climate.solar_hour(t);
+        let shape = climate::diurnal_shape(solar_hour);
         let cloud = climate.cloud(t, &fronts);
         let daily_mean = climate.daily_mean_temperature(t, &fronts);
         let heat: f64 = self.heat_waves.iter().map(|h| h.offset(index, t)).sum();
-        let mut temperature = daily_mean + climate.diurnal(t, cloud) + heat;
+        let mut temperature = daily_mean + climate.diurnal(shape, cloud) + heat;
         if a.spike_probability > 0.0 {
             let h = hash(climate.key, channel::SPIKE, second);
             if unit(h) < a.spike_probability {
@@ -194,10 +196,10 @@ impl WeatherModel {
             }
         }
         let dew_point = climate.dew_point(t, daily_mean, &fronts);
-        let pressure = climate.pressure(t, &fronts);
-        let earlier = t - 3.0 * 3600.0;
-        let tendency = pressure - climate.pressure(earlier, &climate.fronts(earlier));
-        let (wind_speed, wind_direction) = climate.wind(t, &fronts);
+        let earlier = climate.fronts(t - 3.0 * 3600.0);
+        let (pressure, before) = climate.pressure_and_3h_before(t, solar_hour, &fronts, &earlier);
+        let tendency = pressure - before;
+        let (wind_speed, wind_direction) = climate.wind(t, shape, &fronts);
         let rain_draw = unit(hash(
             climate.key,
             channel::RAIN,

@@ -2,6 +2,7 @@
 //! rules that keep the fields consistent with each other after rounding.
 
 use super::climate::relative_humidity;
+use crate::noise::round_f64;
 
 /// What the sky is doing, written as the `condition` string field.
 ///
@@ -105,11 +106,11 @@ pub struct Observation {
 
 /// Rounds to 2 decimals exactly as the float will print (avoids `21.370000000000001`).
 fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
+    round_f64(v * 100.0) / 100.0
 }
 
 fn round1(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
+    round_f64(v * 10.0) / 10.0
 }
 
 impl Observation {
@@ -132,7 +133,7 @@ impl Observation {
         let humidity = round1(relative_humidity(temperature, dew_point)).min(100.0);
         let pressure_tendency = round2(pressure_tendency);
         let wind_speed = round1(wind_speed);
-        let wind_direction = (wind_direction.round() as i64).rem_euclid(360);
+        let wind_direction = (round_f64(wind_direction) as i64).rem_euclid(360);
         let precipitation = if humidity >= 85.0 && pressure_tendency < -0.3 {
             let wetness = (humidity - 85.0) / 15.0;
             let falling = (-pressure_tendency).min(6.0) / 2.0;
