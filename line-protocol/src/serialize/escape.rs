@@ -61,17 +61,68 @@ pub(crate) fn check_name(name: &str, kind: NameKind) -> Result<(), NameProblem> 
     let Some(&last) = bytes.last() else {
         return Err(NameProblem::Empty);
     };
-    let class = table(kind);
-    if let Some(offset) = bytes.iter().position(|&b| class[b as usize] == INVALID) {
-        return Err(NameProblem::Nonprintable {
-            byte: bytes[offset],
-            offset,
-        });
-    }
+    // Same order of checks as `write_name`, so both report the same problem.
     if last == b'\\' {
         return Err(NameProblem::TrailingBackslash);
     }
-    Ok(())
+    let class = table(kind);
+    match bytes.iter().position(|&b| class[b as usize] == INVALID) {
+        Some(offset) => Err(NameProblem::Nonprintable {
+            byte: bytes[offset],
+            offset,
+        }),
+        None => Ok(()),
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of `v` is below `n` (exact for `n <= 128`; bytes >= 0x80 never count).
+#[inline]
+fn any_below(v: u64, n: u8) -> bool {
+    v.wrapping_sub(ONES * n as u64) & !v & HIGHS != 0
+}
+
+/// Whether any byte of `v` equals `b`.
+#[inline]
+fn any_equal(v: u64, b: u8) -> bool {
+    any_below(v ^ (ONES * b as u64), 1)
+}
+
+/// Whether eight bytes hold anything the table would not call [`PLAIN`]: nonprintable, space,
+/// `,`, DEL, and `=` for keys.
+#[inline]
+fn word_is_special(v: u64, kind: NameKind) -> bool {
+    any_below(v, 0x21)
+        || any_equal(v, b',')
+        || any_equal(v, 0x7f)
+        || (kind == NameKind::Key && any_equal(v, b'='))
+}
+
+/// Offset of the first 8-byte block that may need escaping or be invalid, or `bytes.len()`
+/// when none does: names are checked a word at a time, the byte loop only runs from there.
+#[inline]
+fn plain_prefix(bytes: &[u8], kind: NameKind) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight"));
+        if word_is_special(word, kind) {
+            return offset;
+        }
+        offset += 8;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        // Pad with a plain byte so the short tail is checked as one word too.
+        let mut tail = [b'a'; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        if word_is_special(u64::from_le_bytes(tail), kind) {
+            return offset;
+        }
+    }
+    bytes.len()
 }
 
 /// Appends `name` escaped for its position; on error `out` may hold a partial copy (the
@@ -82,9 +133,17 @@ pub(crate) fn write_name(out: &mut Vec<u8>, name: &str, kind: NameKind) -> Resul
     let Some(&last) = bytes.last() else {
         return Err(NameProblem::Empty);
     };
+    if last == b'\\' {
+        return Err(NameProblem::TrailingBackslash);
+    }
+    let plain = plain_prefix(bytes, kind);
+    if plain == bytes.len() {
+        out.extend_from_slice(bytes);
+        return Ok(());
+    }
     let class = table(kind);
     let mut copied = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(plain) {
         match class[b as usize] {
             PLAIN => {}
             ESCAPE => {
@@ -94,9 +153,6 @@ pub(crate) fn write_name(out: &mut Vec<u8>, name: &str, kind: NameKind) -> Resul
             }
             _ => return Err(NameProblem::Nonprintable { byte: b, offset: i }),
         }
-    }
-    if last == b'\\' {
-        return Err(NameProblem::TrailingBackslash);
     }
     out.extend_from_slice(&bytes[copied..]);
     Ok(())
@@ -235,6 +291,47 @@ mod tests {
             check_name(r"x\", NameKind::Key),
             Err(NameProblem::TrailingBackslash)
         );
+    }
+
+    /// The word-at-a-time scan must find every special byte wherever it sits in a block.
+    #[test]
+    fn word_scan_matches_byte_table_at_every_position() {
+        for kind in [NameKind::Measurement, NameKind::Key] {
+            for len in 1..=19 {
+                for pos in 0..len {
+                    for special in [
+                        ' ', ',', '=', '\t', '\0', '\u{1f}', '\u{7f}', '\\', 'a', 'é',
+                    ] {
+                        let text: String = (0..len)
+                            .map(|i| if i == pos { special } else { 'x' })
+                            .collect();
+                        let mut naive = Vec::new();
+                        let mut expected = Ok(());
+                        for (i, &b) in text.as_bytes().iter().enumerate() {
+                            match table(kind)[b as usize] {
+                                PLAIN => naive.push(b),
+                                ESCAPE => naive.extend_from_slice(&[b'\\', b]),
+                                _ => {
+                                    expected =
+                                        Err(NameProblem::Nonprintable { byte: b, offset: i });
+                                    break;
+                                }
+                            }
+                        }
+                        if text.ends_with('\\') {
+                            expected = Err(NameProblem::TrailingBackslash);
+                        }
+                        let mut out = Vec::new();
+                        let got = write_name(&mut out, &text, kind);
+                        assert_eq!(got, expected, "{text:?} {kind:?}");
+                        assert_eq!(check_name(&text, kind), expected, "{text:?} {kind:?}");
+                        if expected.is_ok() {
+                            assert_eq!(out, naive, "{text:?} {kind:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn string(s: &str, controls: ControlChars) -> String {
