@@ -543,6 +543,46 @@ mod tests {
     }
 
     #[test]
+    fn shipped_example_parses_and_documents_the_defaults() {
+        let text = include_str!("../kafka-bridge.toml");
+        let c = BridgeConfig::from_toml(text, "kafka-bridge.toml").unwrap();
+        let d = BridgeConfig::default();
+        assert_eq!(c.topic, d.topic);
+        assert_eq!(c.key_tag, d.key_tag);
+        assert_eq!(c.value_format, d.value_format);
+        assert_eq!(c.lateness, d.lateness);
+        assert_eq!(c.export_interval, d.export_interval);
+        assert_eq!(c.start, d.start);
+        assert_eq!(c.kafka_timeout, d.kafka_timeout);
+        assert_eq!(c.retry_max_backoff, d.retry_max_backoff);
+        assert_eq!(c.poll_interval, d.poll_interval);
+        assert_eq!(c.log_level, d.log_level);
+        assert_eq!(c.topics, d.topics);
+        let (i, di) = (&c.influxdb, &d.influxdb);
+        assert_eq!(
+            (
+                &i.url,
+                &i.database,
+                &i.retention_policy,
+                &i.measurements,
+                &i.where_clause
+            ),
+            (
+                &di.url,
+                &di.database,
+                &di.retention_policy,
+                &di.measurements,
+                &di.where_clause
+            )
+        );
+        assert_eq!(
+            (&i.token_env, i.chunk_size, i.timeout),
+            (&di.token_env, di.chunk_size, di.timeout)
+        );
+        assert!(c.kafka.get("bootstrap.servers").is_some());
+    }
+
+    #[test]
     fn token_file_first_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("token");

@@ -151,9 +151,7 @@ impl ProducerContext for DeliveryContext {
                     self.stats.record_latency(latency);
                 }
                 self.stats.set_in_flight(tracker.in_flight());
-                if tracker.in_flight() == 0
-                    && let Some(w) = tracker.watermark()
-                {
+                if let Some(w) = tracker.watermark() {
                     self.stats.advance_position(w.time);
                 }
             }
@@ -231,7 +229,7 @@ fn log_librdkafka(level: RDKafkaLogLevel, fac: &str, message: &str) {
 /// Number of partitions of `topic`, from the cluster's metadata.
 ///
 /// ```no_run
-/// use rdkafka::producer::BaseProducer;
+/// use rdkafka::producer::{BaseProducer, Producer};
 /// let p: BaseProducer = rdkafka::ClientConfig::new().set("bootstrap.servers", "127.0.0.1:9092").create()?;
 /// let n = telegraf_execd_kafka_bridge::kafka::partition_count(p.client(), "weather", std::time::Duration::from_secs(5))?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())

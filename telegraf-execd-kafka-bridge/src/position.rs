@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn order_is_time_then_series_bytes() {
-        let mut v = vec![
+        let mut v = [
             ExportPosition::new(2, "a"),
             ExportPosition::new(1, "z"),
             ExportPosition::new(1, "b,x=1"),
