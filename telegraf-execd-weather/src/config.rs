@@ -102,7 +102,8 @@ impl WeatherConfig {
     /// ```
     pub fn load(path: &Path) -> Result<Self, WeatherConfigError> {
         let config: WeatherConfig = load_plugin_config(path, PluginKind::Inputs, PLUGIN_NAME)?;
-        config.validated(&path.display().to_string())
+        config.validate(&path.display().to_string())?;
+        Ok(config)
     }
 
     /// Parses and validates config text; `origin` names it in errors.
@@ -114,10 +115,20 @@ impl WeatherConfig {
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, WeatherConfigError> {
         let config: WeatherConfig =
             parse_plugin_config(text, origin, PluginKind::Inputs, PLUGIN_NAME)?;
-        config.validated(origin)
+        config.validate(origin)?;
+        Ok(config)
     }
 
-    fn validated(self, origin: &str) -> Result<Self, WeatherConfigError> {
+    /// Checks ranges and builds the model once; `origin` names the source in errors. Call it
+    /// again after command-line flags changed the options.
+    ///
+    /// ```
+    /// let mut c = telegraf_execd_weather::WeatherConfig::default();
+    /// c.poll_interval = telegraf_execd::GoDuration::from_secs(0);
+    /// let e = c.validate("command line").unwrap_err().to_string();
+    /// assert!(e.contains("poll_interval"), "{e}");
+    /// ```
+    pub fn validate(&self, origin: &str) -> Result<(), WeatherConfigError> {
         let option = |option, problem: &str| WeatherConfigError::Option {
             origin: origin.to_string(),
             option,
@@ -139,7 +150,7 @@ impl WeatherConfig {
             origin: origin.to_string(),
             source,
         })?;
-        Ok(self)
+        Ok(())
     }
 
     /// Builds the model these options describe.

@@ -97,6 +97,10 @@ fn run_execd(flags: &ShimArgs) -> ExitCode {
     };
     execd::apply_flags(&mut config, flags);
     logger::set_level(config.log_level);
+    if let Err(e) = config.validate("command line") {
+        log::error!("{e}");
+        return ExitCode::FAILURE;
+    }
     if flags.config.is_none() {
         log::info!("no -config given, using the defaults (12 built-in stations, seed 1)");
     }

@@ -269,6 +269,10 @@ fn bad_config_or_flag_exits_non_zero_with_an_error_line() {
         &["/nonexistent/weather.toml"],
     );
     assert_fails_cleanly(&["-bogus"], &["--bogus"]);
+    assert_fails_cleanly(
+        &["-poll_interval", "0s"],
+        &["poll_interval", "poll_interval_disabled"],
+    );
 }
 
 #[test]
