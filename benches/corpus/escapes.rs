@@ -18,8 +18,9 @@ const START_NS: i64 = 1_700_000_000_000_000_000;
 fn escaped_name(rng: &mut Rng, separators: &[&str]) -> String {
     let mut s = String::from(*rng.pick(WORDS));
     for _ in 0..1 + rng.below(3) {
-        s.push_str(*rng.pick(separators));
-        s.push_str(*rng.pick(WORDS));
+        let (separator, word) = (*rng.pick(separators), *rng.pick(WORDS));
+        s.push_str(separator);
+        s.push_str(word);
     }
     s
 }
@@ -50,7 +51,7 @@ fn escaped_string(rng: &mut Rng) -> String {
 
 /// About 6 MB of points whose every element holds escapes.
 pub fn escapes() -> String {
-    let mut rng = Rng::new(0xE5CA_9E5);
+    let mut rng = Rng::new(0x0E5C_A9E5);
     let mut out = String::with_capacity(8 << 20);
     for i in 0..LINES {
         // The measurement escapes only space and comma.
