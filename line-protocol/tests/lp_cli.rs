@@ -175,3 +175,16 @@ fn usage_and_io_errors_exit_2() {
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).contains("Exit status"));
 }
+
+#[test]
+fn max_line_length_reports_and_skips_long_lines() {
+    let out = lp(
+        &["check", "--max-line-length", "12", "-"],
+        Some(b"m f=1\nm f=\"far too long\"\nm f=2\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "<stdin>:2:1: line longer than the limit of 12 bytes\n2 points, 1 errors\n"
+    );
+}
