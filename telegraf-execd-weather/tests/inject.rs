@@ -371,3 +371,83 @@ fn inject_option_errors_name_the_option() {
         );
     }
 }
+
+#[test]
+fn live_mode_writes_each_tick_and_stops_on_sigterm() {
+    let (url, seen) = listener(vec![]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
+        .args([
+            "inject", "--url", &url, "--api", "v2", "--org", "o", "--bucket", "b",
+        ])
+        .args(["--live", "--interval", "200ms"])
+        .env("INFLUX_TOKEN", "t")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen.lock().unwrap().len() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests = seen.lock().unwrap().clone();
+    assert!(requests.len() >= 3, "{} requests", requests.len());
+    let mut ticks = Vec::new();
+    for r in &requests {
+        let body = decoded(r);
+        let ts: Vec<i64> = body
+            .lines()
+            .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(ts.len(), STATIONS, "one line per station per tick");
+        assert!(
+            ts.iter().all(|&t| t == ts[0] && t % 200_000_000 == 0),
+            "{ts:?}"
+        );
+        ticks.push(ts[0]);
+    }
+    assert!(ticks.windows(2).all(|w| w[1] > w[0]), "{ticks:?}");
+    assert!(stderr(&out).contains("I! live: SIGTERM, stopping"));
+}
+
+#[test]
+fn live_mode_resends_a_failed_tick_with_the_next_one() {
+    let (url, seen) = listener(vec![(503, r#"{"code":"unavailable","message":"busy"}"#)]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
+        .args([
+            "inject", "--url", &url, "--api", "v2", "--org", "o", "--bucket", "b",
+        ])
+        .args(["--live", "--interval", "200ms", "--max-attempts", "1"])
+        .env("INFLUX_TOKEN", "t")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while seen.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests = seen.lock().unwrap().clone();
+    let first = decoded(&requests[0]);
+    let second = decoded(&requests[1]);
+    assert_eq!(first.lines().count(), STATIONS);
+    assert_eq!(
+        second.lines().count(),
+        2 * STATIONS,
+        "the failed tick goes out again"
+    );
+    assert!(second.starts_with(&first));
+    assert!(stderr(&out).contains("W! live:"), "{}", stderr(&out));
+}
