@@ -375,7 +375,7 @@ fn inject_option_errors_name_the_option() {
 #[test]
 fn live_mode_writes_each_tick_and_stops_on_sigterm() {
     let (url, seen) = listener(vec![]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
+    let child = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
         .args([
             "inject", "--url", &url, "--api", "v2", "--org", "o", "--bucket", "b",
         ])
@@ -419,7 +419,7 @@ fn live_mode_writes_each_tick_and_stops_on_sigterm() {
 #[test]
 fn live_mode_resends_a_failed_tick_with_the_next_one() {
     let (url, seen) = listener(vec![(503, r#"{"code":"unavailable","message":"busy"}"#)]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
+    let child = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
         .args([
             "inject", "--url", &url, "--api", "v2", "--org", "o", "--bucket", "b",
         ])
