@@ -66,6 +66,23 @@ pub(crate) struct Fronts {
     pub veer: f64,
 }
 
+impl Fronts {
+    /// Adds the effect at `t` of one front (centre s, width s, depth hPa).
+    fn add(&mut self, (centre, width, depth): (f64, f64, f64), t: f64) {
+        let x = (t - centre) / width;
+        if x.abs() > 4.0 {
+            return;
+        }
+        let g = (-x * x).exp();
+        let strength = depth / 22.0;
+        self.index += strength * g;
+        self.pressure_drop += depth * g;
+        self.temperature -= 8.0 * strength * x * g;
+        // x/√(1+x²): a tanh-like sigmoid, much cheaper than tanh.
+        self.veer += 70.0 * strength * x / (1.0 + x * x).sqrt() * g;
+    }
+}
+
 impl Climate {
     pub fn new(station: &Station, seed: u64) -> Self {
         let key = mix(seed ^ crate::noise::fnv1a(&station.id));
@@ -104,31 +121,34 @@ impl Climate {
         self.hemisphere * ((t * (1.0 / DAY) - WARMEST_DAY) * (2.0 * PI / YEAR_DAYS)).cos()
     }
 
-    /// The fronts' combined effect at `t`.
-    pub fn fronts(&self, t: f64) -> Fronts {
-        let window = floor_i64(t * (1.0 / FRONT_WINDOW));
-        let mut f = Fronts::default();
-        for j in window - 1..=window + 1 {
-            let h = hash(self.key, channel::FRONT, j);
-            if unit(h) >= 0.75 {
-                continue; // a quiet spell
-            }
-            let centre = (j as f64 + 0.15 + 0.7 * unit(mix(h ^ 1))) * FRONT_WINDOW;
-            let width = 10.0 * HOUR * (1.0 + unit(mix(h ^ 2)));
-            let depth = 6.0 + 16.0 * unit(mix(h ^ 3));
-            let x = (t - centre) / width;
-            if x.abs() > 4.0 {
-                continue;
-            }
-            let g = (-x * x).exp();
-            let strength = depth / 22.0;
-            f.index += strength * g;
-            f.pressure_drop += depth * g;
-            f.temperature -= 8.0 * strength * x * g;
-            // x/√(1+x²): a tanh-like sigmoid, much cheaper than tanh.
-            f.veer += 70.0 * strength * x / (1.0 + x * x).sqrt() * g;
+    /// The front drawn in window `j`, if any: (centre s, width s, depth hPa).
+    fn front(&self, j: i64) -> Option<(f64, f64, f64)> {
+        let h = hash(self.key, channel::FRONT, j);
+        if unit(h) >= 0.75 {
+            return None; // a quiet spell
         }
-        f
+        let centre = (j as f64 + 0.15 + 0.7 * unit(mix(h ^ 1))) * FRONT_WINDOW;
+        let width = 10.0 * HOUR * (1.0 + unit(mix(h ^ 2)));
+        let depth = 6.0 + 16.0 * unit(mix(h ^ 3));
+        Some((centre, width, depth))
+    }
+
+    /// The fronts' combined effect at `t` and at `earlier` (≤ `t`), drawing each window's front
+    /// once. Each instant sums the fronts of its own window and both neighbours.
+    pub fn fronts(&self, t: f64, earlier: f64) -> (Fronts, Fronts) {
+        let window = floor_i64(t * (1.0 / FRONT_WINDOW));
+        let earlier_window = floor_i64(earlier * (1.0 / FRONT_WINDOW));
+        let (mut now, mut before) = (Fronts::default(), Fronts::default());
+        for j in earlier_window.min(window) - 1..=window + 1 {
+            let Some(front) = self.front(j) else { continue };
+            if (j - window).abs() <= 1 {
+                now.add(front, t);
+            }
+            if (j - earlier_window).abs() <= 1 {
+                before.add(front, earlier);
+            }
+        }
+        (now, before)
     }
 
     /// Sea-level pressure now and three hours earlier, hPa: a slow bounded random walk, minus

@@ -178,7 +178,7 @@ impl WeatherModel {
         {
             return None;
         }
-        let fronts = climate.fronts(t);
+        let (fronts, earlier) = climate.fronts(t, t - 3.0 * 3600.0);
         let solar_hour = climate.solar_hour(t);
         let shape = climate::diurnal_shape(solar_hour);
         let cloud = climate.cloud(t, &fronts);
@@ -196,7 +196,6 @@ impl WeatherModel {
             }
         }
         let dew_point = climate.dew_point(t, daily_mean, &fronts);
-        let earlier = climate.fronts(t - 3.0 * 3600.0);
         let (pressure, before) = climate.pressure_and_3h_before(t, solar_hour, &fronts, &earlier);
         let tendency = pressure - before;
         let (wind_speed, wind_direction) = climate.wind(t, shape, &fronts);
