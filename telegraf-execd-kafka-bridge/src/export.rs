@@ -14,9 +14,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use influxdb_http::{
-    Api, ClientConfig as InfluxConfig, Credentials, Error as InfluxError, InfluxClient, Secret,
-};
+use influxdb_http::{Error as InfluxError, InfluxClient};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
@@ -35,7 +33,7 @@ use crate::message::{ExportRecord, MessageEncoder};
 use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
 use crate::reader::WindowReader;
 use crate::resume::{ResumeError, ResumePoint, read_tails};
-use crate::source::{MeasurementSchema, export_query};
+use crate::source::{MeasurementSchema, export_query, influx_client};
 
 /// Why the export stopped for good.
 ///
@@ -103,40 +101,6 @@ const MAX_SKIP_WARNINGS: u64 = 100;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The InfluxDB client for the `influxdb` settings.
-///
-/// ```
-/// let c = telegraf_execd_kafka_bridge::config::BridgeConfig::default();
-/// let client = telegraf_execd_kafka_bridge::export::influx_client(&c, None).unwrap();
-/// assert_eq!(client.config().url.as_str(), "http://127.0.0.1:8086/");
-/// ```
-pub fn influx_client(
-    config: &BridgeConfig,
-    token: Option<String>,
-) -> Result<InfluxClient, InfluxError> {
-    let i = &config.influxdb;
-    // A token means 2.x/3.x (`Authorization: Token`, accepted by their v1-compatible /query);
-    // otherwise 1.x, with basic auth when a username is set.
-    let api = match token {
-        Some(token) => Api::V2 {
-            org: String::new(),
-            bucket: i.database.clone(),
-            token: Secret::new(token),
-        },
-        None => Api::V1 {
-            database: i.database.clone(),
-            retention_policy: (!i.retention_policy.is_empty()).then(|| i.retention_policy.clone()),
-            auth: (!i.username.is_empty()).then(|| Credentials {
-                username: i.username.clone(),
-                password: Secret::new(i.password.clone()),
-            }),
-        },
-    };
-    let mut c = InfluxConfig::new(&i.url, api)?;
-    c.timeout = i.timeout.0;
-    InfluxClient::new(c)
 }
 
 fn now_ns() -> i64 {

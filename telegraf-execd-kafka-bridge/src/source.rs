@@ -9,7 +9,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use influxdb_http::{Error as InfluxError, FieldType, InfluxClient, Query};
+use influxdb_http::{
+    Api, ClientConfig as InfluxConfig, Credentials, Error as InfluxError, FieldType, InfluxClient,
+    Query, Secret,
+};
+
+use crate::config::BridgeConfig;
 use line_protocol::{Field, FieldValue, Point, Tag};
 use serde_json::Value;
 
@@ -284,6 +289,40 @@ pub fn export_query(
     let from_target = from_clause(database, retention_policy, &schema.measurement);
     Query::new(schema.select(&from_target, &window_condition(from, to, filter)))
         .chunk_size(chunk_size)
+}
+
+/// The InfluxDB client for the `influxdb` settings.
+///
+/// ```
+/// let c = telegraf_execd_kafka_bridge::config::BridgeConfig::default();
+/// let client = telegraf_execd_kafka_bridge::source::influx_client(&c, None).unwrap();
+/// assert_eq!(client.config().url.as_str(), "http://127.0.0.1:8086/");
+/// ```
+pub fn influx_client(
+    config: &BridgeConfig,
+    token: Option<String>,
+) -> Result<InfluxClient, InfluxError> {
+    let i = &config.influxdb;
+    // A token means 2.x/3.x (`Authorization: Token`, accepted by their v1-compatible /query);
+    // otherwise 1.x, with basic auth when a username is set.
+    let api = match token {
+        Some(token) => Api::V2 {
+            org: String::new(),
+            bucket: i.database.clone(),
+            token: Secret::new(token),
+        },
+        None => Api::V1 {
+            database: i.database.clone(),
+            retention_policy: (!i.retention_policy.is_empty()).then(|| i.retention_policy.clone()),
+            auth: (!i.username.is_empty()).then(|| Credentials {
+                username: i.username.clone(),
+                password: Secret::new(i.password.clone()),
+            }),
+        },
+    };
+    let mut c = InfluxConfig::new(&i.url, api)?;
+    c.timeout = i.timeout.0;
+    InfluxClient::new(c)
 }
 
 #[cfg(test)]

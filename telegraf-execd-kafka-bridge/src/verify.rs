@@ -21,12 +21,11 @@ use influxdb_http::Error as InfluxError;
 
 use crate::config::BridgeConfig;
 use crate::consume::{ConsumeError, ReadMode, read_topic};
-use crate::export::influx_client;
 use crate::kafka::client_config;
 use crate::message::MessageEncoder;
 use crate::position::ExportPosition;
 use crate::reader::WindowReader;
-use crate::source::{MeasurementSchema, export_query};
+use crate::source::{MeasurementSchema, export_query, influx_client};
 
 /// Examples of problems kept for the report.
 const MAX_EXAMPLES: usize = 20;
