@@ -8,6 +8,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -162,6 +163,9 @@ impl LocalInfluxd {
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
+            // Its own process group: a terminal's Ctrl-C must reach the owner, which stops the
+            // server in order (Drop), not kill it under a caller that still needs it.
+            .process_group(0)
             .spawn()
             .map_err(|source| {
                 let _ = std::fs::remove_dir_all(&dir);
