@@ -394,11 +394,6 @@ impl Exporter {
 
     /// Hands one record to librdkafka, waiting while its queue is full.
     async fn send(&self, record: &ExportRecord) -> Result<(), WindowError> {
-        let (seq, watermark) = {
-            let mut t = lock(&self.tracker);
-            let seq = t.register(record.position.clone(), Instant::now());
-            (seq, t.watermark_header().map(str::to_owned))
-        };
         let position = record.position.to_string();
         let mut headers = OwnedHeaders::new_with_capacity(3)
             .insert(Header {
@@ -409,12 +404,18 @@ impl Exporter {
                 key: HEADER_POSITION,
                 value: Some(position.as_bytes()),
             });
-        if let Some(w) = &watermark {
-            headers = headers.insert(Header {
-                key: HEADER_WATERMARK,
-                value: Some(w.as_bytes()),
-            });
-        }
+        let seq = {
+            // The watermark header is copied into the message under the lock, so the text is
+            // never cloned.
+            let mut t = lock(&self.tracker);
+            if let Some(w) = t.watermark_header() {
+                headers = headers.insert(Header {
+                    key: HEADER_WATERMARK,
+                    value: Some(w.as_bytes()),
+                });
+            }
+            t.register(record.position.clone(), Instant::now())
+        };
         let seq = usize::try_from(seq).unwrap_or(usize::MAX);
         let mut message: BaseRecord<'_, [u8], [u8], usize> =
             BaseRecord::with_opaque_to(&self.config.topic, seq)
