@@ -3,26 +3,16 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use telegraf_execd::cli::parse_args;
 use telegraf_execd::logger::{self, LogLevel};
 use weather_pipeline::args::PipelineArgs;
 use weather_pipeline::runner::run_pipeline;
 
 fn main() -> ExitCode {
     logger::init(LogLevel::Info);
-    let args = match PipelineArgs::try_parse() {
+    let args: PipelineArgs = match parse_args() {
         Ok(args) => args,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return ExitCode::SUCCESS;
-            }
-            let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid command line");
-            log::error!("{} (see --help)", first.trim_start_matches("error: "));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     logger::set_level(args.log_level);
     if let Err(e) = args.check() {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand};
-use telegraf_execd::cli::{ShimArgs, normalize_args};
+use telegraf_execd::cli::{ShimArgs, parse_args};
 use telegraf_execd::duration::GoDuration;
 use telegraf_execd::logger::{self, LogLevel};
 use telegraf_execd::runner::{GatherRequest, run_gather_loop};
@@ -104,7 +104,10 @@ struct ConsumeArgs {
 
 fn main() -> ExitCode {
     logger::init(LogLevel::Info);
-    let cli = Cli::parse_from(normalize_args(std::env::args_os()));
+    let cli: Cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let outcome = match cli.command {
         None => return run(cli.run),
         Some(Command::Run(args)) => return run(args),

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use telegraf_execd::{LogLevel, ShimArgs, Triggers, logger, normalize_args};
+use telegraf_execd::cli::parse_args;
+use telegraf_execd::{LogLevel, ShimArgs, Triggers, logger};
 use telegraf_execd_weather::inject::InjectArgs;
 use telegraf_execd_weather::{WeatherConfig, execd, inject};
 
@@ -40,9 +41,9 @@ enum Command {
 
 fn main() -> ExitCode {
     logger::init(LogLevel::Info);
-    let cli = match Cli::try_parse_from(normalize_args(std::env::args_os())) {
+    let cli: Cli = match parse_args() {
         Ok(cli) => cli,
-        Err(e) => return usage_error(&e),
+        Err(code) => return code,
     };
     match cli.command {
         None => run_execd(&cli.shim),
@@ -56,19 +57,6 @@ fn main() -> ExitCode {
             report(run_inject(&args).map(|_| ()))
         }
     }
-}
-
-/// Help and version go to stdout (exit 0); a bad flag is one `E! ` line naming it (exit 2).
-fn usage_error(e: &clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = e.print();
-        return ExitCode::SUCCESS;
-    }
-    let rendered = e.render().to_string();
-    let first = rendered.lines().next().unwrap_or("invalid command line");
-    log::error!("{} (see --help)", first.trim_start_matches("error: "));
-    ExitCode::from(2)
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

@@ -7,6 +7,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use crate::duration::GoDuration;
 use crate::logger::LogLevel;
@@ -47,6 +48,62 @@ where
         out.push(rewritten.unwrap_or(arg));
     }
     out
+}
+
+/// Parses a clap command line the Go-shim way ([`normalize_args`]) and reports a bad one the
+/// way Telegraf can read: one `E! ` line on stderr naming the problem, exit status 2, before
+/// anything reaches stdout. `--help` and `--version` print to stdout and give exit status 0.
+/// `Err` carries the exit code to return from `main`.
+///
+/// ```
+/// use clap::Parser;
+/// use std::process::ExitCode;
+/// use telegraf_execd::cli::parse_args_from;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[arg(long)]
+///     config: Option<String>,
+/// }
+///
+/// let cli: Cli = parse_args_from(["prog", "-config", "w.toml"]).unwrap();
+/// assert_eq!(cli.config.as_deref(), Some("w.toml"));
+/// assert_eq!(parse_args_from::<Cli, _, _>(["prog", "-nope"]).err(), Some(ExitCode::from(2)));
+/// ```
+pub fn parse_args_from<C, I, T>(args: I) -> Result<C, ExitCode>
+where
+    C: clap::Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    C::try_parse_from(normalize_args(args)).map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or("invalid command line");
+        log::error!("{} (see --help)", first.trim_start_matches("error: "));
+        ExitCode::from(2)
+    })
+}
+
+/// [`parse_args_from`] over the process's own arguments.
+///
+/// ```no_run
+/// #[derive(clap::Parser)]
+/// struct Cli {}
+/// fn main() -> std::process::ExitCode {
+///     let _cli: Cli = match telegraf_execd::cli::parse_args() {
+///         Ok(cli) => cli,
+///         Err(code) => return code,
+///     };
+///     std::process::ExitCode::SUCCESS
+/// }
+/// ```
+pub fn parse_args<C: clap::Parser>() -> Result<C, ExitCode> {
+    parse_args_from(std::env::args_os())
 }
 
 fn is_single_dash_long(s: &str) -> bool {
