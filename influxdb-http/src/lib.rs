@@ -54,7 +54,7 @@ pub use config::{Api, ClientConfig, ContentEncoding, Credentials, RetryPolicy};
 pub use error::{Error, WriteError, WriteOutcome};
 #[cfg(feature = "test-server")]
 pub use local_influxd::{LocalInfluxd, LocalInfluxdError, TestInflux};
-pub use query::{Query, Series};
+pub use query::{Query, Series, quote_ident};
 pub use reqwest::Url;
 pub use schema::FieldType;
 pub use secret::{Secret, SecretError};

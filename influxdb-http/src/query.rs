@@ -260,7 +260,12 @@ fn form_body(pairs: &[(&str, &str)]) -> String {
 }
 
 /// Quotes an InfluxQL identifier: `"name"` with `\` and `"` escaped.
-pub(crate) fn quote_ident(name: &str) -> String {
+///
+/// ```
+/// use influxdb_http::quote_ident;
+/// assert_eq!(quote_ident("we\"ird"), "\"we\\\"ird\"");
+/// ```
+pub fn quote_ident(name: &str) -> String {
     let mut quoted = String::with_capacity(name.len() + 2);
     quoted.push('"');
     for c in name.chars() {

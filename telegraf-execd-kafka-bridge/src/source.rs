@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use influxdb_http::{
     Api, ClientConfig as InfluxConfig, Credentials, Error as InfluxError, FieldType, InfluxClient,
-    Query, Secret,
+    Query, Secret, quote_ident,
 };
 
 use crate::config::BridgeConfig;
@@ -209,25 +209,6 @@ fn convert(kind: FieldType, value: &Value) -> Option<FieldValue<'_>> {
         FieldType::String => FieldValue::String(Cow::Borrowed(value.as_str()?)),
         FieldType::Boolean => FieldValue::Boolean(value.as_bool()?),
     })
-}
-
-/// An InfluxQL identifier in double quotes, with `"` and `\` escaped.
-///
-/// ```
-/// use telegraf_execd_kafka_bridge::source::quote_ident;
-/// assert_eq!(quote_ident("we\"ird"), "\"we\\\"ird\"");
-/// ```
-pub fn quote_ident(name: &str) -> String {
-    let mut quoted = String::with_capacity(name.len() + 2);
-    quoted.push('"');
-    for c in name.chars() {
-        if matches!(c, '"' | '\\') {
-            quoted.push('\\');
-        }
-        quoted.push(c);
-    }
-    quoted.push('"');
-    quoted
 }
 
 /// The `FROM` target: `"db"."rp"."m"` when a retention policy is set, else `"m"`.
