@@ -26,12 +26,14 @@
 //!   buffer ([`parse_lines`], [`Lines`]).
 //! - [`stream`]: framing and parsing from any `BufRead` in bounded memory ([`PointReader`]).
 //! - [`serialize`]: points to bytes, verbatim or canonical.
+//! - [`json`]: the JSON form of a point (`lp json`, the bridge's JSON messages).
 //! - [`builder`]: building owned points in programs that create metrics.
 
 #![doc(test(attr(deny(warnings))))]
 
 pub mod builder;
 pub mod error;
+pub mod json;
 pub mod parse;
 pub mod point;
 pub mod precision;

@@ -12,9 +12,8 @@
 
 use std::sync::Arc;
 
+use line_protocol::Point;
 use line_protocol::serialize::{SerializeError, Serializer};
-use line_protocol::{FieldValue, Point};
-use serde::Serialize;
 
 use crate::config::ValueFormat;
 use crate::partition::sarama_partition;
@@ -138,68 +137,16 @@ impl MessageEncoder {
     }
 }
 
-#[derive(Serialize)]
-struct JsonPoint<'a> {
-    measurement: &'a str,
-    tags: Vec<(&'a str, &'a str)>,
-    fields: Vec<(&'a str, JsonValue<'a>)>,
-    timestamp: Option<i64>,
-}
-
-#[derive(Serialize)]
-struct JsonValue<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    value: JsonScalar<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum JsonScalar<'a> {
-    Float(f64),
-    Integer(i64),
-    UInteger(u64),
-    String(&'a str),
-    Boolean(bool),
-}
-
-/// The point as the `lp json` object (tags sorted, fields in point order).
+/// The point as the `lp json` object (tags sorted like the line-protocol value, fields in
+/// point order), written by the line-protocol crate so both stay one format.
 fn json_value(point: &Point<'_>) -> Vec<u8> {
-    let mut tags: Vec<(&str, &str)> = point
+    let mut sorted = point.clone();
+    sorted
         .tags
-        .iter()
-        .map(|t| (t.key.as_ref(), t.value.as_ref()))
-        .collect();
-    tags.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let fields = point
-        .fields
-        .iter()
-        .map(|f| {
-            let value = match &f.value {
-                FieldValue::Float(v) => JsonScalar::Float(*v),
-                FieldValue::Integer(v) => JsonScalar::Integer(*v),
-                FieldValue::UInteger(v) => JsonScalar::UInteger(*v),
-                FieldValue::String(s) => JsonScalar::String(s.as_ref()),
-                FieldValue::Boolean(b) => JsonScalar::Boolean(*b),
-            };
-            (
-                f.key.as_ref(),
-                JsonValue {
-                    kind: f.value.type_name(),
-                    value,
-                },
-            )
-        })
-        .collect();
-    let doc = JsonPoint {
-        measurement: point.measurement.as_ref(),
-        tags,
-        fields,
-        timestamp: point.timestamp,
-    };
-    // Only finite floats reach here (the line-protocol serializer ran first), and strings
-    // and numbers always serialize, so this cannot fail.
-    serde_json::to_vec(&doc).unwrap_or_default()
+        .sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+    let mut out = Vec::with_capacity(256);
+    line_protocol::json::write_point(&mut out, &sorted);
+    out
 }
 
 #[cfg(test)]

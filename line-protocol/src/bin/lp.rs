@@ -7,8 +7,6 @@
 // The crate root sits beside its module folder, hence the explicit paths.
 #[path = "lp/input.rs"]
 mod input;
-#[path = "lp/json.rs"]
-mod json;
 #[path = "lp/run.rs"]
 mod run;
 

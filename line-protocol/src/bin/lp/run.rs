@@ -3,12 +3,11 @@
 use std::io::{self, BufWriter, Write};
 
 use anyhow::Context;
-use line_protocol::Precision;
 use line_protocol::serialize::Serializer;
 use line_protocol::stream::{PointReader, ReadError};
+use line_protocol::{Precision, json};
 
 use crate::input::Input;
-use crate::json;
 
 /// What to do with each point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +69,7 @@ pub fn run(command: Command, input: Input, options: &Options) -> anyhow::Result<
             Command::Check => Ok(()),
             Command::Json => {
                 json::write_point(&mut buf, point);
+                buf.push(b'\n');
                 Ok(())
             }
             Command::Fmt => serializer.write(point, &mut buf),
@@ -122,6 +122,7 @@ pub fn run(command: Command, input: Input, options: &Options) -> anyhow::Result<
                     )?,
                     Command::Json => {
                         json::write_error(&mut buf, &d.message, d.line, d.column);
+                        buf.push(b'\n');
                         stdout.write_all(&buf)?;
                     }
                 }

@@ -1,11 +1,25 @@
-//! The `lp json` output format: one JSON object per line, keys in a fixed order.
+//! The JSON form of a point (`lp json`, the Kafka bridge's `value_format = "json"`): one object
+//! per point with keys in a fixed order.
 //!
 //! Written by hand (with `serde_json` for string escaping and floats) because the key order is
 //! part of the format and 64-bit integers must stay exact JSON integers.
 
-use line_protocol::{FieldValue, Point};
+use crate::{FieldValue, Point};
 
-/// Appends `{"measurement":…,"tags":[…],"fields":[…],"timestamp":…}` and a newline.
+/// Appends the point as `{"measurement":…,"tags":[[k,v],…],"fields":[[k,{"type":…,"value":…}],…],"timestamp":…}`
+/// (no newline). Tags and fields keep the point's order; `type` is [`FieldValue::type_name`];
+/// 64-bit integers are exact JSON integers; the timestamp is in nanoseconds or `null`.
+///
+/// ```
+/// use line_protocol::{json, parse_point, Precision};
+/// let p = parse_point(b"m,k=v f=1.5,n=-2i 1700000000", Precision::Seconds).unwrap();
+/// let mut out = Vec::new();
+/// json::write_point(&mut out, &p);
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     r#"{"measurement":"m","tags":[["k","v"]],"fields":[["f",{"type":"float","value":1.5}],["n",{"type":"int","value":-2}]],"timestamp":1700000000000000000}"#
+/// );
+/// ```
 pub fn write_point(out: &mut Vec<u8>, point: &Point<'_>) {
     out.extend_from_slice(b"{\"measurement\":");
     write_str(out, &point.measurement);
@@ -50,10 +64,16 @@ pub fn write_point(out: &mut Vec<u8>, point: &Point<'_>) {
         Some(ts) => out.extend_from_slice(itoa::Buffer::new().format(ts).as_bytes()),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b"}\n");
+    out.push(b'}');
 }
 
-/// Appends `{"error":"message","line":N,"column":C}` and a newline.
+/// Appends a parse error as `{"error":"message","line":N,"column":C}` (no newline).
+///
+/// ```
+/// let mut out = Vec::new();
+/// line_protocol::json::write_error(&mut out, "empty tag key", 3, 5);
+/// assert_eq!(out, br#"{"error":"empty tag key","line":3,"column":5}"#);
+/// ```
 pub fn write_error(out: &mut Vec<u8>, message: &str, line: usize, column: usize) {
     out.extend_from_slice(b"{\"error\":");
     write_str(out, message);
@@ -61,7 +81,7 @@ pub fn write_error(out: &mut Vec<u8>, message: &str, line: usize, column: usize)
     out.extend_from_slice(itoa::Buffer::new().format(line).as_bytes());
     out.extend_from_slice(b",\"column\":");
     out.extend_from_slice(itoa::Buffer::new().format(column).as_bytes());
-    out.extend_from_slice(b"}\n");
+    out.push(b'}');
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -76,7 +96,7 @@ fn write_float(out: &mut Vec<u8>, v: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use line_protocol::{Field, Tag};
+    use crate::{Field, Tag};
 
     #[test]
     fn exact_shape() {
@@ -101,8 +121,7 @@ mod tests {
                 r#"{"measurement":"m\"q","tags":[["k","v\n"]],"fields":[["f",{"type":"float","value":1.5}],"#,
                 r#"["i",{"type":"int","value":-9223372036854775808}],["u",{"type":"uint","value":18446744073709551615}],"#,
                 r#"["s",{"type":"string","value":"a\"b\\"}],["b",{"type":"bool","value":false}],"#,
-                r#"["z",{"type":"float","value":-0.0}]],"timestamp":1700000000000000000}"#,
-                "\n"
+                r#"["z",{"type":"float","value":-0.0}]],"timestamp":1700000000000000000}"#
             )
         );
         let mut out = Vec::new();
@@ -114,7 +133,7 @@ mod tests {
                 ..Point::default()
             },
         );
-        assert_eq!(out, b"{\"measurement\":\"m\",\"tags\":[],\"fields\":[[\"f\",{\"type\":\"bool\",\"value\":true}]],\"timestamp\":null}\n");
+        assert_eq!(out, b"{\"measurement\":\"m\",\"tags\":[],\"fields\":[[\"f\",{\"type\":\"bool\",\"value\":true}]],\"timestamp\":null}");
     }
 
     #[test]
@@ -123,7 +142,7 @@ mod tests {
         write_error(&mut out, "empty tag key", 3, 5);
         assert_eq!(
             out,
-            b"{\"error\":\"empty tag key\",\"line\":3,\"column\":5}\n"
+            b"{\"error\":\"empty tag key\",\"line\":3,\"column\":5}"
         );
     }
 }
