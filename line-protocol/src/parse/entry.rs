@@ -188,12 +188,12 @@ pub(super) fn name<'a>(
     element: Element,
 ) -> PResult<'a, Cow<'a, str>> {
     let s = scan::scan_name(i, class);
-    let raw = &i[..s.end];
-    if s.escaped {
-        return decoded_name(i, raw, class, element).map(|v| (&i[s.end..], v));
-    }
+    let (raw, rest) = i.split_at(s.end);
     match src.str_of(raw) {
-        Ok(v) => Ok((&i[s.end..], Cow::Borrowed(v))),
+        Ok(v) if s.escaped => Ok((rest, decoded_name(v, class))),
+        Ok(v) => Ok((rest, Cow::Borrowed(v))),
+        // A decoded token is reported at its start, an escape-free one at the bad byte.
+        Err(_) if s.escaped => fail(i, ParseErrorKind::InvalidUtf8 { element }),
         Err(e) => fail(
             &i[e.valid_up_to()..],
             ParseErrorKind::InvalidUtf8 { element },
@@ -201,19 +201,14 @@ pub(super) fn name<'a>(
     }
 }
 
-/// The rare path of [`name`], kept out of line: decode the escape sequences.
+/// The rare path of [`name`], kept out of line: decode the escape sequences of a token
+/// already known to be valid UTF-8.
 #[cold]
 #[inline(never)]
-fn decoded_name<'a>(
-    i: &[u8],
-    raw: &[u8],
-    class: NameClass,
-    element: Element,
-) -> Result<Cow<'a, str>, nom::Err<Failure>> {
-    match String::from_utf8(escape::unescape_name(raw, class)) {
-        Ok(v) => Ok(Cow::Owned(v)),
-        Err(_) => Err(Failure::at(i, ParseErrorKind::InvalidUtf8 { element })),
-    }
+fn decoded_name<'a>(raw: &str, class: NameClass) -> Cow<'a, str> {
+    let mut out = String::new();
+    escape::decode_name_into(raw, class, &mut out);
+    Cow::Owned(out)
 }
 
 /// `tag-key "=" tag-value`, just after its comma.

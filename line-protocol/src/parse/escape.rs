@@ -1,59 +1,79 @@
 //! Decoding escape sequences (spec §3.2). Only called for tokens the scanner marked as
 //! escaped, so escape-free tokens stay borrowed slices of the input.
+//!
+//! The decoders take the token as an already validated `&str` and copy the runs between
+//! backslashes with `push_str`: every escape drops or replaces ASCII bytes only, so each cut
+//! falls on a character boundary and the output never needs validating again.
 
 use crate::scan::NameClass;
 
-/// Decodes a measurement, key or tag value: a backslash before a byte escapable in `class`
-/// is dropped; every other backslash stays (`\\` is two backslashes, `a\b` stays `a\b`).
-pub(crate) fn unescape_name(raw: &[u8], class: NameClass) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        match raw.get(i + 1) {
-            Some(&next) if b == b'\\' && class.escapes(next) => {
-                out.push(next);
-                i += 2;
+/// Appends the decoded form of a measurement, key or tag value to `out`: a backslash before a
+/// byte escapable in `class` is dropped; every other backslash stays (`\\` is two
+/// backslashes, `a\b` stays `a\b`).
+pub(crate) fn decode_name_into(raw: &str, class: NameClass, out: &mut String) {
+    out.reserve(raw.len());
+    let bytes = raw.as_bytes();
+    // `run` starts the bytes not copied yet; `from` is where to look for the next backslash.
+    let (mut run, mut from) = (0, 0);
+    while let Some(k) = bytes.get(from..).and_then(|b| memchr::memchr(b'\\', b)) {
+        let at = from + k;
+        match bytes.get(at + 1) {
+            Some(&next) if class.escapes(next) => {
+                out.push_str(raw.get(run..at).unwrap_or_default());
+                // The escaped byte starts the next run.
+                run = at + 1;
+                from = at + 2;
             }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+            _ => from = at + 1,
         }
     }
-    out
+    out.push_str(raw.get(run..).unwrap_or_default());
 }
 
-/// Decodes a string value's content: `\"` `\\` and Go v2's `\n` `\r` `\t`; any other
-/// backslash is kept with the byte after it.
-pub(crate) fn unescape_string(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        let decoded = match (b, raw.get(i + 1)) {
-            (b'\\', Some(b'"')) => Some(b'"'),
-            (b'\\', Some(b'\\')) => Some(b'\\'),
-            (b'\\', Some(b'n')) => Some(b'\n'),
-            (b'\\', Some(b'r')) => Some(b'\r'),
-            (b'\\', Some(b't')) => Some(b'\t'),
-            _ => None,
+/// Appends the decoded content of a string value to `out`: `\"` `\\` and Go v2's `\n` `\r`
+/// `\t`; any other backslash is kept with the byte after it.
+pub(crate) fn decode_string_into(raw: &str, out: &mut String) {
+    out.reserve(raw.len());
+    let bytes = raw.as_bytes();
+    let (mut run, mut from) = (0, 0);
+    while let Some(k) = bytes.get(from..).and_then(|b| memchr::memchr(b'\\', b)) {
+        let at = from + k;
+        let decoded = match bytes.get(at + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            _ => {
+                from = at + 1;
+                continue;
+            }
         };
-        match decoded {
-            Some(d) => {
-                out.push(d);
-                i += 2;
-            }
-            None => {
-                out.push(b);
-                i += 1;
-            }
-        }
+        out.push_str(raw.get(run..at).unwrap_or_default());
+        out.push(decoded);
+        run = at + 2;
+        from = at + 2;
     }
-    out
+    out.push_str(raw.get(run..).unwrap_or_default());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Byte-level view of [`decode_name_into`] for the assertions below.
+    fn unescape_name(raw: &[u8], class: NameClass) -> Vec<u8> {
+        let mut out = String::new();
+        decode_name_into(std::str::from_utf8(raw).unwrap(), class, &mut out);
+        out.into_bytes()
+    }
+
+    /// Byte-level view of [`decode_string_into`] for the assertions below.
+    fn unescape_string(raw: &[u8]) -> Vec<u8> {
+        let mut out = String::new();
+        decode_string_into(std::str::from_utf8(raw).unwrap(), &mut out);
+        out.into_bytes()
+    }
 
     #[test]
     fn names_keep_unescapable_backslashes() {

@@ -129,12 +129,14 @@ fn string_value<'a>(
     };
     let raw = &content[..s.end];
     let after = &content[s.end + 1..];
-    let decoded = if s.escaped {
-        String::from_utf8(escape::unescape_string(raw))
-            .map(Cow::Owned)
-            .ok()
-    } else {
-        src.str_of(raw).map(Cow::Borrowed).ok()
+    let decoded = match src.str_of(raw) {
+        Ok(text) if s.escaped => {
+            let mut out = String::new();
+            escape::decode_string_into(text, &mut out);
+            Some(Cow::Owned(out))
+        }
+        Ok(text) => Some(Cow::Borrowed(text)),
+        Err(_) => None,
     };
     let Some(text) = decoded else {
         return Err(nom::Err::Failure(Failure {
