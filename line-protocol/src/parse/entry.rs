@@ -206,9 +206,7 @@ pub(super) fn name<'a>(
 #[cold]
 #[inline(never)]
 fn decoded_name<'a>(raw: &str, class: NameClass) -> Cow<'a, str> {
-    let mut out = String::new();
-    escape::decode_name_into(raw, class, &mut out);
-    Cow::Owned(out)
+    Cow::Owned(escape::decode_name(raw, class))
 }
 
 /// `tag-key "=" tag-value`, just after its comma.

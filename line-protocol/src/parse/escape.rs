@@ -5,18 +5,17 @@
 //! backslashes with `push_str`: every escape drops or replaces ASCII bytes only, so each cut
 //! falls on a character boundary and the output never needs validating again.
 
-use crate::scan::NameClass;
+use crate::scan::{self, NameClass};
 
-/// Appends the decoded form of a measurement, key or tag value to `out`: a backslash before a
-/// byte escapable in `class` is dropped; every other backslash stays (`\\` is two
-/// backslashes, `a\b` stays `a\b`).
-pub(crate) fn decode_name_into(raw: &str, class: NameClass, out: &mut String) {
-    out.reserve(raw.len());
+/// Decodes a measurement, key or tag value: a backslash before a byte escapable in `class` is
+/// dropped; every other backslash stays (`\\` is two backslashes, `a\b` stays `a\b`).
+pub(crate) fn decode_name(raw: &str, class: NameClass) -> String {
+    // Decoding only shortens the token, so one allocation of its length is enough.
+    let mut out = String::with_capacity(raw.len());
     let bytes = raw.as_bytes();
     // `run` starts the bytes not copied yet; `from` is where to look for the next backslash.
     let (mut run, mut from) = (0, 0);
-    while let Some(k) = bytes.get(from..).and_then(|b| memchr::memchr(b'\\', b)) {
-        let at = from + k;
+    while let Some(at) = scan::next_backslash(bytes, from) {
         match bytes.get(at + 1) {
             Some(&next) if class.escapes(next) => {
                 out.push_str(raw.get(run..at).unwrap_or_default());
@@ -28,16 +27,16 @@ pub(crate) fn decode_name_into(raw: &str, class: NameClass, out: &mut String) {
         }
     }
     out.push_str(raw.get(run..).unwrap_or_default());
+    out
 }
 
-/// Appends the decoded content of a string value to `out`: `\"` `\\` and Go v2's `\n` `\r`
-/// `\t`; any other backslash is kept with the byte after it.
-pub(crate) fn decode_string_into(raw: &str, out: &mut String) {
-    out.reserve(raw.len());
+/// Decodes a string value's content: `\"` `\\` and Go v2's `\n` `\r` `\t`; any other
+/// backslash is kept with the byte after it.
+pub(crate) fn decode_string(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
     let bytes = raw.as_bytes();
     let (mut run, mut from) = (0, 0);
-    while let Some(k) = bytes.get(from..).and_then(|b| memchr::memchr(b'\\', b)) {
-        let at = from + k;
+    while let Some(at) = scan::next_backslash(bytes, from) {
         let decoded = match bytes.get(at + 1) {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -55,24 +54,21 @@ pub(crate) fn decode_string_into(raw: &str, out: &mut String) {
         from = at + 2;
     }
     out.push_str(raw.get(run..).unwrap_or_default());
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Byte-level view of [`decode_name_into`] for the assertions below.
+    /// Byte-level view of [`decode_name`] for the assertions below.
     fn unescape_name(raw: &[u8], class: NameClass) -> Vec<u8> {
-        let mut out = String::new();
-        decode_name_into(std::str::from_utf8(raw).unwrap(), class, &mut out);
-        out.into_bytes()
+        decode_name(std::str::from_utf8(raw).unwrap(), class).into_bytes()
     }
 
-    /// Byte-level view of [`decode_string_into`] for the assertions below.
+    /// Byte-level view of [`decode_string`] for the assertions below.
     fn unescape_string(raw: &[u8]) -> Vec<u8> {
-        let mut out = String::new();
-        decode_string_into(std::str::from_utf8(raw).unwrap(), &mut out);
-        out.into_bytes()
+        decode_string(std::str::from_utf8(raw).unwrap()).into_bytes()
     }
 
     #[test]

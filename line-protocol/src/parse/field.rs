@@ -130,11 +130,7 @@ fn string_value<'a>(
     let raw = &content[..s.end];
     let after = &content[s.end + 1..];
     let decoded = match src.str_of(raw) {
-        Ok(text) if s.escaped => {
-            let mut out = String::new();
-            escape::decode_string_into(text, &mut out);
-            Some(Cow::Owned(out))
-        }
+        Ok(text) if s.escaped => Some(Cow::Owned(escape::decode_string(text))),
         Ok(text) => Some(Cow::Borrowed(text)),
         Err(_) => None,
     };
