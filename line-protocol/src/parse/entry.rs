@@ -49,7 +49,12 @@ pub(crate) struct EntryError {
 
 /// Parses the entry at the start of `input` (which may continue past it; string values may
 /// span lines). On success `point` holds the point when the entry is [`Entry::Point`]; its
-/// vectors must be empty on entry and are filled in input order.
+/// vectors are filled in input order and end up holding only this entry's tags and fields
+/// (after an error, those parsed before it).
+///
+/// The vectors may still hold a previous point's tags and fields: they are overwritten in
+/// place, so each old decoded string is freed right after its successor is allocated, which
+/// keeps the allocator serving escape-heavy input from its per-size caches.
 pub(crate) fn parse_entry<'a>(
     src: Src<'a>,
     precision: Precision,
@@ -68,6 +73,10 @@ pub(crate) fn parse_entry<'a>(
         resume: input.len() - f.resume_len,
         kind: f.kind,
     };
+    if matches!(i.first(), None | Some(b'\n' | b'\r' | b'#')) {
+        point.tags.clear();
+        point.fields.clear();
+    }
     match i.first() {
         None | Some(b'\n' | b'\r') => match line_end(i) {
             Some((n, newlines)) => Ok(blank(n, newlines)),
@@ -91,7 +100,11 @@ pub(crate) fn parse_entry<'a>(
         }
         Some(_) => {
             let mut newlines = 0;
-            match point_line(src, i, precision, point, &mut newlines) {
+            let mut filled = Filled::default();
+            let result = point_line(src, i, precision, point, &mut newlines, &mut filled);
+            point.tags.truncate(filled.tags);
+            point.fields.truncate(filled.fields);
+            match result {
                 Ok((rest, ())) => Ok(Parsed {
                     entry: Entry::Point,
                     consumed: input.len() - rest.len(),
@@ -104,6 +117,23 @@ pub(crate) fn parse_entry<'a>(
     }
 }
 
+/// How many tags and fields of the point are this entry's (the rest are a previous point's).
+#[derive(Debug, Default)]
+struct Filled {
+    tags: usize,
+    fields: usize,
+}
+
+/// Writes `item` at index `n` of `v`, replacing a previous point's entry if there is one.
+/// Entries are written in order, so `n <= v.len()`.
+#[inline(always)]
+fn store<T>(v: &mut Vec<T>, n: usize, item: T) {
+    match v.get_mut(n) {
+        Some(slot) => *slot = item,
+        None => v.push(item),
+    }
+}
+
 /// `measurement {"," tag} SP+ field {"," field} [SP+ timestamp] SP* line-end`
 fn point_line<'a>(
     src: Src<'a>,
@@ -111,6 +141,7 @@ fn point_line<'a>(
     precision: Precision,
     point: &mut Point<'a>,
     newlines: &mut usize,
+    filled: &mut Filled,
 ) -> PResult<'a, ()> {
     let (i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement)?;
     if measurement.is_empty() {
@@ -125,12 +156,15 @@ fn point_line<'a>(
     let (i, ()) = fold_many0(
         preceded(char(','), |i| tag(src, i)),
         || (),
-        |(), t| tags.push(t),
+        |(), t| {
+            store(tags, filled.tags, t);
+            filled.tags += 1;
+        },
     )
     .parse(i)?;
 
     if i.first() != Some(&b' ') {
-        let last = if point.tags.is_empty() {
+        let last = if filled.tags == 0 {
             Element::Measurement
         } else {
             Element::TagValue
@@ -140,12 +174,16 @@ fn point_line<'a>(
     let i = &i[scan::spaces(i)..];
 
     let (i, first) = field(src, i, true, newlines)?;
-    point.fields.push(first);
+    store(&mut point.fields, 0, first);
+    filled.fields = 1;
     let fields = &mut point.fields;
     let (i, ()) = fold_many0(
         preceded(char(','), |i| field(src, i, false, newlines)),
         || (),
-        |(), f| fields.push(f),
+        |(), f| {
+            store(fields, filled.fields, f);
+            filled.fields += 1;
+        },
     )
     .parse(i)?;
 

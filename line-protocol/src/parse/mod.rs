@@ -186,8 +186,7 @@ impl<'a> Lines<'a> {
                 .text
                 .get(self.pos - self.text_start..)
                 .unwrap_or_default();
-            point.tags.clear();
-            point.fields.clear();
+            // No clearing: `parse_entry` overwrites the previous point's entries in place.
             match parse_entry(Src::with_text(rest, text), self.precision, point) {
                 Ok(parsed) => {
                     self.pos += parsed.consumed;
