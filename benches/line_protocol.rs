@@ -13,6 +13,8 @@
 //! Run: `cargo bench --bench line_protocol -- --warm-up-time 1 --measurement-time 3`.
 
 mod corpus;
+#[path = "../line-protocol/tests/support/iox_agreement.rs"]
+mod iox_agreement;
 
 use std::hint::black_box;
 
@@ -30,38 +32,7 @@ fn assert_parsers_agree(name: &str, text: &str) {
         let a = a.unwrap_or_else(|e| panic!("{name}: our parser rejects point {n}: {e}"));
         let b =
             b.unwrap_or_else(|e| panic!("{name}: influxdb-line-protocol rejects point {n}: {e}"));
-        assert_eq!(
-            a.measurement,
-            b.series.measurement.as_str(),
-            "{name} point {n}"
-        );
-        let their_tags: Vec<(&str, &str)> = b
-            .series
-            .tag_set
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let our_tags: Vec<(&str, &str)> = a.tags.iter().map(|t| (&*t.key, &*t.value)).collect();
-        assert_eq!(our_tags, their_tags, "{name} point {n}");
-        assert_eq!(a.fields.len(), b.field_set.len(), "{name} point {n}");
-        for (f, (k, v)) in a.fields.iter().zip(&b.field_set) {
-            assert_eq!(f.key, k.as_str(), "{name} point {n}");
-            let same = match (&f.value, v) {
-                (FieldValue::Float(x), iox::FieldValue::F64(y)) => x.to_bits() == y.to_bits(),
-                (FieldValue::Integer(x), iox::FieldValue::I64(y)) => x == y,
-                (FieldValue::UInteger(x), iox::FieldValue::U64(y)) => x == y,
-                (FieldValue::String(x), iox::FieldValue::String(y)) => x == y.as_str(),
-                (FieldValue::Boolean(x), iox::FieldValue::Boolean(y)) => x == y,
-                _ => false,
-            };
-            assert!(
-                same,
-                "{name} point {n} field {}: {:?} vs {v:?}",
-                f.key, f.value
-            );
-        }
-        assert_eq!(a.timestamp, b.timestamp, "{name} point {n}");
+        iox_agreement::assert_same(&format!("{name} point {n}"), &a, &b);
         count += 1;
     }
     assert_eq!(

@@ -4,7 +4,10 @@
 //! `\\` in names, no `\n`/`\r`/`\t` escapes in strings, no control bytes, values in range.
 
 use influxdb_line_protocol as iox;
-use line_protocol::{FieldValue, Point, parse_lines};
+use line_protocol::parse_lines;
+
+#[path = "support/iox_agreement.rs"]
+mod iox_agreement;
 
 /// A small deterministic generator (xorshift64*), so every run tests the same lines.
 struct Rng(u64);
@@ -109,40 +112,6 @@ fn line(rng: &mut Rng) -> String {
     s
 }
 
-fn same_value(ours: &FieldValue<'_>, theirs: &iox::FieldValue<'_>) -> bool {
-    match (ours, theirs) {
-        (FieldValue::Float(a), iox::FieldValue::F64(b)) => a.to_bits() == b.to_bits(),
-        (FieldValue::Integer(a), iox::FieldValue::I64(b)) => a == b,
-        (FieldValue::UInteger(a), iox::FieldValue::U64(b)) => a == b,
-        (FieldValue::String(a), iox::FieldValue::String(b)) => a == b.as_str(),
-        (FieldValue::Boolean(a), iox::FieldValue::Boolean(b)) => a == b,
-        _ => false,
-    }
-}
-
-fn assert_same(text: &str, ours: &Point<'_>, theirs: &iox::ParsedLine<'_>) {
-    assert_eq!(
-        ours.measurement,
-        theirs.series.measurement.as_str(),
-        "{text}"
-    );
-    let their_tags: Vec<(&str, &str)> = theirs
-        .series
-        .tag_set
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let our_tags: Vec<(&str, &str)> = ours.tags.iter().map(|t| (&*t.key, &*t.value)).collect();
-    assert_eq!(our_tags, their_tags, "{text}");
-    assert_eq!(ours.fields.len(), theirs.field_set.len(), "{text}");
-    for (f, (k, v)) in ours.fields.iter().zip(&theirs.field_set) {
-        assert_eq!(f.key, k.as_str(), "{text}");
-        assert!(same_value(&f.value, v), "{text}: {:?} vs {v:?}", f.value);
-    }
-    assert_eq!(ours.timestamp, theirs.timestamp, "{text}");
-}
-
 #[test]
 fn both_parsers_read_generated_lines_the_same_way() {
     let mut rng = Rng(0x0001_DB0F_11E5);
@@ -158,7 +127,7 @@ fn both_parsers_read_generated_lines_the_same_way() {
         let theirs = theirs
             .as_ref()
             .unwrap_or_else(|e| panic!("IOx rejects {text:?}: {e}"));
-        assert_same(text, ours, theirs);
+        iox_agreement::assert_same(text, ours, theirs);
     }
 }
 
