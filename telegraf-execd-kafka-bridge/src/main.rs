@@ -186,13 +186,15 @@ fn run_export(config: BridgeConfig, origin: &str, shim: &ShimArgs) -> Result<Exi
     let token = config.influx_token(origin)?;
     let topic = config.topic.clone();
     let stats = Arc::new(HealthStats::new());
-    let rt = runtime()?;
-    let exporter = Exporter::connect(config, token, Arc::clone(&stats))?;
+    // Signal handlers before the slow connect (Kafka tails, InfluxDB schema): a SIGHUP/SIGUSR
+    // from Telegraf during start-up is then a queued gather, not a kill.
     let triggers = Triggers::start(TriggerConfig {
         poll_interval: poll,
         ..TriggerConfig::default()
     })
     .context("installing gather triggers (stdin, signals)")?;
+    let rt = runtime()?;
+    let exporter = Exporter::connect(config, token, Arc::clone(&stats))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopper = triggers.sender();
     let export = rt.spawn(async move {
