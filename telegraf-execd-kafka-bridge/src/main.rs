@@ -246,8 +246,13 @@ fn topics_command(args: ToolArgs) -> Result<ExitCode> {
         args.timeout.0,
     ))?;
     for ((name, outcome), spec) in outcomes.iter().zip(&config.topics) {
+        let configs: String = spec
+            .config
+            .iter()
+            .map(|(key, value)| format!(", {key}={value}"))
+            .collect();
         println!(
-            "{name}: {outcome} ({} partitions, replication factor {})",
+            "{name}: {outcome} ({} partitions, replication factor {}{configs})",
             spec.partitions, spec.replication_factor
         );
     }

@@ -1,6 +1,7 @@
 //! Against tansu, a Kafka-compatible broker in its own process: `create-topics` through the
-//! admin API (idempotent, mismatches named) and a cross-process export checked by the binary's
-//! own `consume --verify`.
+//! admin API (idempotent, layout and config mismatches named; tansu 0.6 answers DescribeConfigs
+//! with the configs set at creation) and a cross-process export checked by the binary's own
+//! `consume --verify`.
 //!
 //! tansu comes from `scripts/install-tansu.sh`; tests find it via `TANSU_BIN` or `PATH`, fail
 //! under `CI` without it, and skip with a notice otherwise.
@@ -91,6 +92,13 @@ fn bridge(args: &[&str]) -> Output {
         .expect("run the bridge binary")
 }
 
+/// A bridge config file holding only `topics`, written to `dir/name`.
+fn topics_file(dir: &std::path::Path, name: &str, topics: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("[[inputs.kafka_bridge]]\n{topics}")).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -107,7 +115,9 @@ fn create_topics_is_idempotent_and_names_a_mismatch() {
     assert!(first.status.success(), "{}", text(&first));
     let out = String::from_utf8_lossy(&first.stdout);
     assert!(
-        out.contains("weather: created (4 partitions, replication factor 3)"),
+        out.contains(
+            "weather: created (4 partitions, replication factor 3, min.insync.replicas=2)"
+        ),
         "{out}"
     );
     assert!(
@@ -119,7 +129,7 @@ fn create_topics_is_idempotent_and_names_a_mismatch() {
     assert!(again.status.success(), "{}", text(&again));
     let out = String::from_utf8_lossy(&again.stdout);
     assert!(
-        out.contains("weather: already exists with the same layout"),
+        out.contains("weather: already exists with the same layout and configs"),
         "{out}"
     );
     assert!(
@@ -151,6 +161,101 @@ fn create_topics_is_idempotent_and_names_a_mismatch() {
                 "\"weather\" exists with 4 partitions, replication factor 3, but 2 partitions"
             )),
         "{err}"
+    );
+}
+
+#[test]
+fn create_topics_compares_the_configs_of_an_existing_topic() {
+    let Some(tansu) = start_tansu() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let weather = |min_isr: &str| {
+        format!(
+            "[[inputs.kafka_bridge.topics]]\nname = \"weather\"\npartitions = 4\nreplication_factor = 3\n\
+             [inputs.kafka_bridge.topics.config]\n\"min.insync.replicas\" = \"{min_isr}\"\n"
+        )
+    };
+    // Someone created `weather` with min.insync.replicas=1, and `weather-telegraf` without configs.
+    let isr1 = topics_file(dir.path(), "isr1.toml", &weather("1"));
+    let made = bridge(&[
+        "create-topics",
+        "-config",
+        &isr1,
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+    ]);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(
+        String::from_utf8_lossy(&made.stdout).contains(
+            "weather: created (4 partitions, replication factor 3, min.insync.replicas=1)"
+        ),
+        "{}",
+        text(&made)
+    );
+    let plain = topics_file(
+        dir.path(),
+        "plain.toml",
+        "[[inputs.kafka_bridge.topics]]\nname = \"weather-telegraf\"\npartitions = 4\nreplication_factor = 3\n",
+    );
+    let made = bridge(&[
+        "create-topics",
+        "-config",
+        &plain,
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+    ]);
+    assert!(made.status.success(), "{}", text(&made));
+
+    // The lab's defaults ask for min.insync.replicas=2: an error naming topic, key and values.
+    let lab = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    assert_eq!(lab.status.code(), Some(1), "{}", text(&lab));
+    let err = String::from_utf8_lossy(&lab.stderr);
+    assert!(
+        err.lines().any(|l| l.starts_with("E! ")
+            && l.contains(
+                "topic \"weather\" exists with other configs: min.insync.replicas is 1 ("
+            )
+            && l.contains("), 2 was requested")),
+        "{}",
+        text(&lab)
+    );
+
+    // The same values again: fine, whatever source the broker names for them.
+    let again = bridge(&[
+        "create-topics",
+        "-config",
+        &isr1,
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+    ]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("weather: already exists with the same layout and configs"),
+        "{}",
+        text(&again)
+    );
+
+    // A config the existing topic never got cannot be confirmed: an error too.
+    let wants_isr = topics_file(
+        dir.path(),
+        "wants.toml",
+        "[[inputs.kafka_bridge.topics]]\nname = \"weather-telegraf\"\npartitions = 4\nreplication_factor = 3\n\
+         [inputs.kafka_bridge.topics.config]\n\"min.insync.replicas\" = \"2\"\n",
+    );
+    let missing = bridge(&[
+        "create-topics",
+        "-config",
+        &wants_isr,
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+    ]);
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.lines().any(|l| l.starts_with("E! ")
+            && l.contains("topic \"weather-telegraf\" exists with other configs: min.insync.replicas is not reported by the broker, 2 was requested")),
+        "{}",
+        text(&missing)
     );
 }
 
