@@ -9,7 +9,7 @@ use std::io::BufReader;
 
 use line_protocol::serialize::{ControlChars, SerializeError, Serializer};
 use line_protocol::stream::{PointReader, ReadError};
-use line_protocol::{FieldValue, Point, Tag, parse_lines};
+use line_protocol::{FieldValue, ParseError, Point, Tag, parse_lines};
 
 /// Equality that tells `0.0` from `-0.0` (plain `==` on `f64` does not).
 pub fn same_point(a: &Point<'_>, b: &Point<'_>) -> bool {
@@ -135,4 +135,41 @@ pub fn check_reader(data: &[u8]) {
         expected.len(),
         "reader yields fewer items than parse_lines"
     );
+    check_reuse(data, &expected);
+}
+
+/// Reusing one `Point` (and the decoded-string buffers behind it) must give exactly the points
+/// and errors of the allocating iterator: `Lines::next_into` on the buffer, and
+/// `PointReader::next_point_with` on a stream.
+fn check_reuse(data: &[u8], expected: &[Result<Point<'static>, ParseError>]) {
+    let mut lines = parse_lines(data);
+    let mut point = Point::default();
+    let mut reused = Vec::new();
+    while let Some(result) = lines.next_into(&mut point) {
+        reused.push(result.map(|()| point.clone().into_owned()));
+    }
+    let mut reader = PointReader::new(BufReader::with_capacity(5, data));
+    let mut streamed = Vec::new();
+    loop {
+        match reader.next_point_with(|p| p.clone().into_owned()) {
+            Ok(None) => break,
+            Ok(Some(p)) => streamed.push(Ok(p)),
+            Err(ReadError::Parse(e)) => streamed.push(Err(e)),
+            Err(other) => panic!("reader failed on an in-memory input: {other}"),
+        }
+    }
+    for (how, got) in [("next_into", &reused), ("next_point_with", &streamed)] {
+        assert_eq!(got.len(), expected.len(), "{how} yields another item count");
+        for (k, (a, b)) in got.iter().zip(expected).enumerate() {
+            let agree = match (a, b) {
+                (Ok(a), Ok(b)) => same_point(a, b),
+                (Err(a), Err(b)) => a == b,
+                _ => false,
+            };
+            assert!(
+                agree,
+                "item {k}: {how} gives {a:?}, parse_lines gives {b:?}"
+            );
+        }
+    }
 }

@@ -1,17 +1,15 @@
-//! The grammar of one entry (a point, a blank line or a comment), written as nom parsers over
-//! the remaining input. Byte scanning is delegated to [`crate::scan`]; this module decides
-//! what the delimiters mean and which error a line gets.
+//! The grammar of one entry (a point, a blank line or a comment), written as nom-style parsers
+//! (`IResult` over the remaining input). The repeated tag and field groups are plain loops, not
+//! nom folds, so that each item can be stored into the reused point (and its decoded strings
+//! recycled) as it is parsed. Byte scanning is delegated to [`crate::scan`]; this module
+//! decides what the delimiters mean and which error a line gets.
 
 use std::borrow::Cow;
-
-use nom::Parser;
-use nom::character::complete::char;
-use nom::multi::fold_many0;
-use nom::sequence::preceded;
 
 use super::escape;
 use super::field::field;
 use super::input::{Failure, PResult, Src, bad_byte, fail, is_control, is_line_end, line_end};
+use super::pool::StringPool;
 use super::value;
 use crate::error::{Element, NumberError, ParseErrorKind};
 use crate::point::{Point, Tag};
@@ -53,12 +51,13 @@ pub(crate) struct EntryError {
 /// (after an error, those parsed before it).
 ///
 /// The vectors may still hold a previous point's tags and fields: they are overwritten in
-/// place, so each old decoded string is freed right after its successor is allocated, which
-/// keeps the allocator serving escape-heavy input from its per-size caches.
+/// place, and the decoded strings they held go to `pool`, which serves this entry's escaped
+/// tokens (so a reused point stops allocating once its buffers fit).
 pub(crate) fn parse_entry<'a>(
     src: Src<'a>,
     precision: Precision,
     point: &mut Point<'a>,
+    pool: &mut StringPool,
 ) -> Result<Parsed, EntryError> {
     let input = src.bytes;
     let lead = scan::spaces(input);
@@ -74,8 +73,7 @@ pub(crate) fn parse_entry<'a>(
         kind: f.kind,
     };
     if matches!(i.first(), None | Some(b'\n' | b'\r' | b'#')) {
-        point.tags.clear();
-        point.fields.clear();
+        keep_first(point, &Filled::default(), pool);
     }
     match i.first() {
         None | Some(b'\n' | b'\r') => match line_end(i) {
@@ -101,9 +99,8 @@ pub(crate) fn parse_entry<'a>(
         Some(_) => {
             let mut newlines = 0;
             let mut filled = Filled::default();
-            let result = point_line(src, i, precision, point, &mut newlines, &mut filled);
-            point.tags.truncate(filled.tags);
-            point.fields.truncate(filled.fields);
+            let result = point_line(src, i, precision, point, pool, &mut newlines, &mut filled);
+            keep_first(point, &filled, pool);
             match result {
                 Ok((rest, ())) => Ok(Parsed {
                     entry: Entry::Point,
@@ -124,12 +121,36 @@ struct Filled {
     fields: usize,
 }
 
-/// Writes `item` at index `n` of `v`, replacing a previous point's entry if there is one.
-/// Entries are written in order, so `n <= v.len()`.
+/// Drops the tags and fields past the `filled` ones (a previous point's), handing their
+/// decoded strings to `pool`.
+fn keep_first(point: &mut Point<'_>, filled: &Filled, pool: &mut StringPool) {
+    if point.tags.len() > filled.tags {
+        point
+            .tags
+            .drain(filled.tags..)
+            .for_each(|t| pool.give_tag(t));
+    }
+    if point.fields.len() > filled.fields {
+        point
+            .fields
+            .drain(filled.fields..)
+            .for_each(|f| pool.give_field(f));
+    }
+}
+
+/// Writes `item` at index `n` of `v`, replacing a previous point's entry if there is one,
+/// whose decoded strings go back to the pool through `give`. Entries are written in order,
+/// so `n <= v.len()`.
 #[inline(always)]
-fn store<T>(v: &mut Vec<T>, n: usize, item: T) {
+fn store<T>(
+    v: &mut Vec<T>,
+    n: usize,
+    item: T,
+    pool: &mut StringPool,
+    give: fn(&mut StringPool, T),
+) {
     match v.get_mut(n) {
-        Some(slot) => *slot = item,
+        Some(slot) => give(pool, std::mem::replace(slot, item)),
         None => v.push(item),
     }
 }
@@ -140,28 +161,27 @@ fn point_line<'a>(
     i: &'a [u8],
     precision: Precision,
     point: &mut Point<'a>,
+    pool: &mut StringPool,
     newlines: &mut usize,
     filled: &mut Filled,
 ) -> PResult<'a, ()> {
-    let (i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement)?;
+    let (mut i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement, pool)?;
     if measurement.is_empty() {
         return match i.first() {
             Some(b',') => fail(i, ParseErrorKind::EmptyMeasurement),
             _ => fail(i, bad_byte(i, Element::Measurement)),
         };
     }
-    point.measurement = measurement;
+    pool.give(std::mem::replace(&mut point.measurement, measurement));
 
-    let tags = &mut point.tags;
-    let (i, ()) = fold_many0(
-        preceded(char(','), |i| tag(src, i)),
-        || (),
-        |(), t| {
-            store(tags, filled.tags, t);
-            filled.tags += 1;
-        },
-    )
-    .parse(i)?;
+    // `{"," tag}`, written as a loop rather than a nom fold so that the tag parser and the
+    // store can both use the pool.
+    while let [b',', after @ ..] = i {
+        let (rest, t) = tag(src, after, pool)?;
+        store(&mut point.tags, filled.tags, t, pool, StringPool::give_tag);
+        filled.tags += 1;
+        i = rest;
+    }
 
     if i.first() != Some(&b' ') {
         let last = if filled.tags == 0 {
@@ -173,19 +193,21 @@ fn point_line<'a>(
     }
     let i = &i[scan::spaces(i)..];
 
-    let (i, first) = field(src, i, true, newlines)?;
-    store(&mut point.fields, 0, first);
+    let (mut i, first) = field(src, i, true, newlines, pool)?;
+    store(&mut point.fields, 0, first, pool, StringPool::give_field);
     filled.fields = 1;
-    let fields = &mut point.fields;
-    let (i, ()) = fold_many0(
-        preceded(char(','), |i| field(src, i, false, newlines)),
-        || (),
-        |(), f| {
-            store(fields, filled.fields, f);
-            filled.fields += 1;
-        },
-    )
-    .parse(i)?;
+    while let [b',', after @ ..] = i {
+        let (rest, f) = field(src, after, false, newlines, pool)?;
+        store(
+            &mut point.fields,
+            filled.fields,
+            f,
+            pool,
+            StringPool::give_field,
+        );
+        filled.fields += 1;
+        i = rest;
+    }
 
     // After the field set: the byte here is SP, CR, LF or the end (checked by `field`).
     let spaces = scan::spaces(i);
@@ -224,11 +246,12 @@ pub(super) fn name<'a>(
     i: &'a [u8],
     class: NameClass,
     element: Element,
+    pool: &mut StringPool,
 ) -> PResult<'a, Cow<'a, str>> {
     let s = scan::scan_name(i, class);
     let (raw, rest) = i.split_at(s.end);
     match src.str_of(raw) {
-        Ok(v) if s.escaped => Ok((rest, decoded_name(v, class))),
+        Ok(v) if s.escaped => Ok((rest, decoded_name(v, class, pool))),
         Ok(v) => Ok((rest, Cow::Borrowed(v))),
         // A decoded token is reported at its start, an escape-free one at the bad byte.
         Err(_) if s.escaped => fail(i, ParseErrorKind::InvalidUtf8 { element }),
@@ -243,16 +266,18 @@ pub(super) fn name<'a>(
 /// already known to be valid UTF-8.
 #[cold]
 #[inline(never)]
-fn decoded_name<'a>(raw: &str, class: NameClass) -> Cow<'a, str> {
-    Cow::Owned(escape::decode_name(raw, class))
+fn decoded_name<'a>(raw: &str, class: NameClass, pool: &mut StringPool) -> Cow<'a, str> {
+    let mut out = pool.take();
+    escape::decode_name_into(raw, class, &mut out);
+    Cow::Owned(out)
 }
 
 /// `tag-key "=" tag-value`, just after its comma.
-fn tag<'a>(src: Src<'a>, i: &'a [u8]) -> PResult<'a, Tag<'a>> {
+fn tag<'a>(src: Src<'a>, i: &'a [u8], pool: &mut StringPool) -> PResult<'a, Tag<'a>> {
     if matches!(i.first(), None | Some(b' ' | b'\r' | b'\n')) {
         return fail(i, ParseErrorKind::MissingTagKey);
     }
-    let (r, key) = name(src, i, NameClass::Key, Element::TagKey)?;
+    let (r, key) = name(src, i, NameClass::Key, Element::TagKey, pool)?;
     if key.is_empty() {
         return match i.first() {
             Some(b',' | b'=') => fail(i, ParseErrorKind::EmptyTagKey),
@@ -271,7 +296,7 @@ fn tag<'a>(src: Src<'a>, i: &'a [u8]) -> PResult<'a, Tag<'a>> {
         );
     }
     let v = &r[1..];
-    let (rest, value) = name(src, v, NameClass::Key, Element::TagValue)?;
+    let (rest, value) = name(src, v, NameClass::Key, Element::TagValue, pool)?;
     if value.is_empty() {
         if is_control(v) && !is_line_end(v) {
             return fail(v, bad_byte(v, Element::TagValue));

@@ -7,11 +7,12 @@
 
 use crate::scan::{self, NameClass};
 
-/// Decodes a measurement, key or tag value: a backslash before a byte escapable in `class` is
-/// dropped; every other backslash stays (`\\` is two backslashes, `a\b` stays `a\b`).
-pub(crate) fn decode_name(raw: &str, class: NameClass) -> String {
-    // Decoding only shortens the token, so one allocation of its length is enough.
-    let mut out = String::with_capacity(raw.len());
+/// Decodes a measurement, key or tag value into `out` (which the caller passes empty): a
+/// backslash before a byte escapable in `class` is dropped; every other backslash stays (`\\`
+/// is two backslashes, `a\b` stays `a\b`).
+pub(crate) fn decode_name_into(raw: &str, class: NameClass, out: &mut String) {
+    // Decoding only shortens the token, so reserving its length is enough.
+    out.reserve(raw.len());
     let bytes = raw.as_bytes();
     // `run` starts the bytes not copied yet; `from` is where to look for the next backslash.
     let (mut run, mut from) = (0, 0);
@@ -27,13 +28,12 @@ pub(crate) fn decode_name(raw: &str, class: NameClass) -> String {
         }
     }
     out.push_str(raw.get(run..).unwrap_or_default());
-    out
 }
 
-/// Decodes a string value's content: `\"` `\\` and Go v2's `\n` `\r` `\t`; any other
-/// backslash is kept with the byte after it.
-pub(crate) fn decode_string(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+/// Decodes a string value's content into `out` (passed empty): `\"` `\\` and Go v2's `\n`
+/// `\r` `\t`; any other backslash is kept with the byte after it.
+pub(crate) fn decode_string_into(raw: &str, out: &mut String) {
+    out.reserve(raw.len());
     let bytes = raw.as_bytes();
     let (mut run, mut from) = (0, 0);
     while let Some(at) = scan::next_backslash(bytes, from) {
@@ -54,21 +54,24 @@ pub(crate) fn decode_string(raw: &str) -> String {
         from = at + 2;
     }
     out.push_str(raw.get(run..).unwrap_or_default());
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Byte-level view of [`decode_name`] for the assertions below.
+    /// Byte-level view of [`decode_name_into`] for the assertions below.
     fn unescape_name(raw: &[u8], class: NameClass) -> Vec<u8> {
-        decode_name(std::str::from_utf8(raw).unwrap(), class).into_bytes()
+        let mut out = String::new();
+        decode_name_into(std::str::from_utf8(raw).unwrap(), class, &mut out);
+        out.into_bytes()
     }
 
-    /// Byte-level view of [`decode_string`] for the assertions below.
+    /// Byte-level view of [`decode_string_into`] for the assertions below.
     fn unescape_string(raw: &[u8]) -> Vec<u8> {
-        decode_string(std::str::from_utf8(raw).unwrap()).into_bytes()
+        let mut out = String::new();
+        decode_string_into(std::str::from_utf8(raw).unwrap(), &mut out);
+        out.into_bytes()
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::entry::name;
 use super::input::{Failure, PResult, Src, bad_byte, fail, is_control, is_line_end};
+use super::pool::StringPool;
 use super::{escape, value};
 use crate::error::{Element, NumberError, ParseErrorKind};
 use crate::point::{Field, FieldValue};
@@ -16,8 +17,9 @@ pub(super) fn field<'a>(
     i: &'a [u8],
     first: bool,
     newlines: &mut usize,
+    pool: &mut StringPool,
 ) -> PResult<'a, Field<'a>> {
-    let (r, key) = name(src, i, NameClass::Key, Element::FieldKey)?;
+    let (r, key) = name(src, i, NameClass::Key, Element::FieldKey, pool)?;
     if key.is_empty() {
         let kind = if first && is_line_end(i) {
             ParseErrorKind::MissingFields
@@ -49,7 +51,7 @@ pub(super) fn field<'a>(
                 },
             );
         }
-        Some(b'"') => return string_value(src, v, key, newlines),
+        Some(b'"') => return string_value(src, v, key, newlines, pool),
         Some(b't' | b'T' | b'f' | b'F') => {
             let n = scan::value_end(v);
             match value::parse_bool(&v[..n]) {
@@ -114,6 +116,7 @@ fn string_value<'a>(
     v: &'a [u8],
     key: Cow<'a, str>,
     newlines: &mut usize,
+    pool: &mut StringPool,
 ) -> PResult<'a, Field<'a>> {
     let content = &v[1..];
     let Some(s) = scan::string_end(content) else {
@@ -130,7 +133,11 @@ fn string_value<'a>(
     let raw = &content[..s.end];
     let after = &content[s.end + 1..];
     let decoded = match src.str_of(raw) {
-        Ok(text) if s.escaped => Some(Cow::Owned(escape::decode_string(text))),
+        Ok(text) if s.escaped => {
+            let mut out = pool.take();
+            escape::decode_string_into(text, &mut out);
+            Some(Cow::Owned(out))
+        }
         Ok(text) => Some(Cow::Borrowed(text)),
         Err(_) => None,
     };

@@ -3,7 +3,6 @@
 //! every part of the grammar shares.
 
 use nom::IResult;
-use nom::error::ErrorKind;
 
 use crate::error::{Element, ParseErrorKind};
 use crate::scan;
@@ -33,25 +32,6 @@ impl Failure {
     }
 }
 
-impl nom::error::ParseError<&[u8]> for Failure {
-    // Only reached when a `char(',')` probe does not match, which the combinators treat as
-    // "no more items"; the value never becomes a user-visible error.
-    fn from_error_kind(input: &[u8], _: ErrorKind) -> Self {
-        Failure {
-            rest_len: input.len(),
-            resume_len: input.len(),
-            kind: ParseErrorKind::InvalidCharacter {
-                element: Element::FieldValue,
-                byte: input.first().copied().unwrap_or(0),
-            },
-        }
-    }
-
-    fn append(_: &[u8], _: ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
 /// The input with the prefix of it already known to be valid UTF-8, so that tokens inside
 /// that prefix become `&str` without validating each token again.
 #[derive(Debug, Clone, Copy)]
@@ -61,9 +41,10 @@ pub(crate) struct Src<'a> {
 }
 
 impl<'a> Src<'a> {
-    /// `bytes` with its longest valid UTF-8 prefix (one pass over the input).
+    /// `bytes` with its longest valid UTF-8 prefix (one SIMD pass over the input: `simdutf8`
+    /// validates non-ASCII text several times faster than `std`).
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        let text = match std::str::from_utf8(bytes) {
+        let text = match simdutf8::compat::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
         };

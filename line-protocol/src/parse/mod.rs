@@ -30,6 +30,7 @@ mod entry;
 mod escape;
 mod field;
 mod input;
+mod pool;
 mod value;
 
 use crate::error::{ParseError, ParseErrorKind};
@@ -39,6 +40,7 @@ use crate::scan;
 
 pub(crate) use entry::{Entry, EntryError, Parsed, parse_entry};
 pub(crate) use input::Src;
+pub(crate) use pool::StringPool;
 
 /// Parses every line of `input`, yielding one `Result` per point or bad line.
 ///
@@ -60,6 +62,7 @@ pub fn parse_lines(input: &[u8]) -> Lines<'_> {
         text_start: 0,
         tags_hint: 0,
         fields_hint: 0,
+        pool: StringPool::default(),
     }
 }
 
@@ -78,7 +81,12 @@ pub fn parse_lines(input: &[u8]) -> Lines<'_> {
 /// ```
 pub fn parse_point(line: &[u8], precision: Precision) -> Result<Point<'_>, ParseError> {
     let mut point = Point::default();
-    match parse_entry(Src::new(line), precision, &mut point) {
+    match parse_entry(
+        Src::new(line),
+        precision,
+        &mut point,
+        &mut StringPool::default(),
+    ) {
         Ok(p) if p.entry == Entry::Blank => Err(ParseError {
             line: 1,
             column: 1,
@@ -130,6 +138,8 @@ pub struct Lines<'a> {
     text_start: usize,
     tags_hint: usize,
     fields_hint: usize,
+    /// Buffers of the decoded strings of points passed to `next_into`, for the next ones.
+    pool: StringPool,
 }
 
 impl<'a> Lines<'a> {
@@ -157,9 +167,10 @@ impl<'a> Lines<'a> {
         self.line
     }
 
-    /// Parses the next point into `point`, reusing its vectors: after warm-up, no heap
-    /// allocation happens for a line without escape sequences. Returns `None` at the end of
-    /// the input. After an error, `point` holds whatever was parsed before the error.
+    /// Parses the next point into `point`, reusing its vectors and the buffers of its decoded
+    /// strings: after warm-up, no heap allocation happens, even for escaped names and strings
+    /// (once the buffers have grown to fit). Returns `None` at the end of the input. After an
+    /// error, `point` holds whatever was parsed before the error.
     ///
     /// ```
     /// use line_protocol::{parse_lines, Point};
@@ -187,7 +198,12 @@ impl<'a> Lines<'a> {
                 .get(self.pos - self.text_start..)
                 .unwrap_or_default();
             // No clearing: `parse_entry` overwrites the previous point's entries in place.
-            match parse_entry(Src::with_text(rest, text), self.precision, point) {
+            match parse_entry(
+                Src::with_text(rest, text),
+                self.precision,
+                point,
+                &mut self.pool,
+            ) {
                 Ok(parsed) => {
                     self.pos += parsed.consumed;
                     self.line += parsed.newlines;

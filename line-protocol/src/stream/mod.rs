@@ -26,7 +26,7 @@ use std::io::{self, BufRead};
 use frame::{FrameKind, Framed, Framer};
 
 use crate::error::{ParseError, ParseErrorKind};
-use crate::parse::{Entry, Src, locate, parse_entry, recovery_point};
+use crate::parse::{Entry, Src, StringPool, locate, parse_entry, recovery_point};
 use crate::point::{Field, Point, Tag};
 use crate::precision::Precision;
 use crate::scan;
@@ -94,6 +94,8 @@ pub struct PointReader<R: BufRead> {
     discarding: bool,
     spare_tags: Vec<Tag<'static>>,
     spare_fields: Vec<Field<'static>>,
+    /// Buffers of decoded strings, reused by `next_point_with`.
+    pool: StringPool,
     tags_hint: usize,
     fields_hint: usize,
 }
@@ -118,6 +120,7 @@ impl<R: BufRead> PointReader<R> {
             discarding: false,
             spare_tags: Vec::new(),
             spare_fields: Vec::new(),
+            pool: StringPool::default(),
             tags_hint: 0,
             fields_hint: 0,
         }
@@ -195,7 +198,7 @@ impl<R: BufRead> PointReader<R> {
             fields: Vec::with_capacity(self.fields_hint),
             ..Point::default()
         };
-        let outcome = parse_entry(Src::new(frame), self.precision, &mut point);
+        let outcome = parse_entry(Src::new(frame), self.precision, &mut point, &mut self.pool);
         // Size the next point's vectors like this one's: one allocation each, no regrowth.
         self.tags_hint = point.tags.len();
         self.fields_hint = point.fields.len();
@@ -203,8 +206,8 @@ impl<R: BufRead> PointReader<R> {
     }
 
     /// Like [`next_point`](Self::next_point), but lends the point to `f` and keeps its
-    /// vectors for the next call: after warm-up, no heap allocation happens for a line
-    /// without escape sequences.
+    /// vectors and the buffers of its decoded strings for the next call: after warm-up, no
+    /// heap allocation happens per line, escaped or not.
     ///
     /// ```
     /// let mut r = line_protocol::PointReader::new(&b"m f=1\nm f=2\n"[..]);
@@ -227,9 +230,10 @@ impl<R: BufRead> PointReader<R> {
             fields: std::mem::take(&mut self.spare_fields),
             ..Point::default()
         };
-        let outcome = parse_entry(Src::new(frame), self.precision, &mut point);
+        let outcome = parse_entry(Src::new(frame), self.precision, &mut point, &mut self.pool);
         let settled = settle(&mut self.start, &mut self.line, frame, outcome);
         let result = settled.map(|()| f(&point));
+        self.pool.reclaim(&mut point);
         self.spare_tags = recycle(point.tags);
         self.spare_fields = recycle(point.fields);
         result.map(Some)
