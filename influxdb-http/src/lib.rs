@@ -29,6 +29,8 @@
 //! - [`batch`]: [`Batcher`] groups lines into batches;
 //! - [`query`]: [`Query`], [`Series`], [`InfluxClient::query_stream`];
 //! - [`series_stream`]: [`SeriesStream`] reads chunked results in bounded memory;
+//! - [`rows`]: [`RowSeries`], [`Row`], [`Cell`]: typed result chunks without `serde_json::Value`;
+//! - [`row_stream`]: [`RowStream`] ([`InfluxClient::query_rows`]) reads them from msgpack or JSON;
 //! - [`schema`]: `SHOW FIELD KEYS` / `TAG KEYS` / `MEASUREMENTS`, [`FieldType`];
 //! - [`error`]: [`Error`], [`WriteError`], [`WriteOutcome`];
 //! - `local_influxd` (feature `test-server`): `LocalInfluxd` and `TestInflux` start or find a
@@ -38,10 +40,15 @@ pub mod batch;
 pub mod client;
 pub mod config;
 pub mod error;
+mod framing;
 #[cfg(feature = "test-server")]
 pub mod local_influxd;
 pub mod query;
 mod retry;
+pub mod row_stream;
+pub mod rows;
+mod rows_json;
+mod rows_msgpack;
 pub mod schema;
 pub mod secret;
 pub mod series_stream;
@@ -56,6 +63,8 @@ pub use error::{Error, WriteError, WriteOutcome};
 pub use local_influxd::{LocalInfluxd, LocalInfluxdError, TestInflux};
 pub use query::{Query, Series, quote_ident};
 pub use reqwest::Url;
+pub use row_stream::RowStream;
+pub use rows::{Cell, Row, RowSeries};
 pub use schema::FieldType;
 pub use secret::{Secret, SecretError};
 pub use series_stream::SeriesStream;

@@ -11,8 +11,11 @@ use reqwest::Url;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::client::shown_url;
-use crate::{Error, InfluxClient, SeriesStream};
+use crate::client::{error_from_response, shown_url};
+use crate::row_stream::{is_msgpack, msgpack_http_error};
+use crate::{Error, InfluxClient, RowStream, SeriesStream};
+
+use crate::row_stream::MSGPACK;
 
 /// An InfluxQL query with its bound parameters and chunk size.
 ///
@@ -190,6 +193,57 @@ impl InfluxClient {
     /// # Ok(()) }
     /// ```
     pub async fn query_stream(&self, db: &str, query: &Query) -> Result<SeriesStream, Error> {
+        let (response, url) = self.send_query(db, query, "application/json").await?;
+        Ok(SeriesStream::new(
+            response,
+            url,
+            self.config.timeout,
+            query.max_document_bytes,
+        ))
+    }
+
+    /// Runs an InfluxQL query like [`InfluxClient::query_stream`], with typed rows.
+    ///
+    /// Asks for msgpack (`Accept: application/x-msgpack`), which InfluxDB 1.x encodes about a
+    /// third faster than JSON and which keeps floats and integers apart; a server answering
+    /// JSON instead (the `Content-Type` says which) is read as JSON, and one refusing msgpack
+    /// (`406 Not Acceptable`) is asked again for JSON.
+    ///
+    /// ```
+    /// # use influxdb_http::{Api, ClientConfig, InfluxClient, Query, Error};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Error> {
+    /// let client = InfluxClient::new(ClientConfig::new("http://127.0.0.1:9", Api::v1("db"))?)?;
+    /// let q = Query::new("SELECT * FROM weather");
+    /// assert!(matches!(client.query_rows("weather", &q).await, Err(Error::Connect { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub async fn query_rows(&self, db: &str, query: &Query) -> Result<RowStream, Error> {
+        let (response, url) = match self.send_query(db, query, MSGPACK).await {
+            // A server that cannot encode msgpack may refuse it instead of answering JSON.
+            Err(Error::Http { status: 406, .. }) => {
+                self.send_query(db, query, "application/json").await?
+            }
+            sent => sent?,
+        };
+        let msgpack = is_msgpack(&response);
+        Ok(RowStream::new(
+            response,
+            url,
+            self.config.timeout,
+            query.max_document_bytes,
+            msgpack,
+        ))
+    }
+
+    /// Sends `query` as `POST /query`, asking for `accept`; returns the response and the URL
+    /// to name in errors.
+    async fn send_query(
+        &self,
+        db: &str,
+        query: &Query,
+        accept: &str,
+    ) -> Result<(reqwest::Response, String), Error> {
         let url = self.endpoint("query")?;
         let chunk_size = query.chunk_size.to_string();
         let params = query.params_json();
@@ -212,29 +266,30 @@ impl InfluxClient {
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ACCEPT, accept)
             .body(body);
-        let response = match self.send(request, &url, false).await {
-            Ok(r) => r,
+        let shown = shown_url(&url);
+        let sent = match request.send().await {
+            Ok(r) if r.status().is_success() => Ok(r),
+            Ok(r) if is_msgpack(&r) => {
+                Err(msgpack_http_error(r, &shown, self.config.timeout).await)
+            }
+            Ok(r) => Err(error_from_response(r, &shown, self.config.timeout).await),
+            Err(e) => Err(Error::from_reqwest(e, &shown, self.config.timeout)),
+        };
+        match sent {
+            Ok(r) => Ok((r, shown)),
             // 1.x answers 400 with {"error": …} for an unparsable query: that is a query error.
             Err(Error::Http {
                 status: 400,
                 reason,
                 ..
-            }) => {
-                return Err(Error::Query {
-                    statement_id: None,
-                    message: reason,
-                });
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(SeriesStream::new(
-            response,
-            shown_url(&url),
-            self.config.timeout,
-            query.max_document_bytes,
-        ))
+            }) => Err(Error::Query {
+                statement_id: None,
+                message: reason,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Runs a query and collects every series chunk (for small results: schema, counts).

@@ -1,11 +1,11 @@
 //! Reading a chunked `/query` response: one newline-terminated JSON document at a time.
 
 use std::collections::VecDeque;
-use std::ops::Range;
 
 use reqwest::Response;
 use serde::Deserialize;
 
+use crate::framing::{DocumentReader, Framing};
 use crate::{Error, Series};
 
 /// One JSON document of a (chunked) `/query` response.
@@ -38,23 +38,15 @@ struct StatementResult {
 /// # Ok(rows) }
 /// ```
 pub struct SeriesStream {
-    response: Option<Response>,
-    url: String,
-    timeout: std::time::Duration,
-    buffer: Vec<u8>,
-    /// Bytes at the start of `buffer` already handed out as documents.
-    consumed: usize,
-    /// Bytes at the start of `buffer` already searched for a newline (≥ `consumed`).
-    scanned: usize,
+    body: DocumentReader,
     ready: VecDeque<Result<Series, Error>>,
-    max_document_bytes: usize,
 }
 
 impl std::fmt::Debug for SeriesStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SeriesStream")
-            .field("url", &self.url)
-            .field("buffered_bytes", &self.buffer.len())
+            .field("url", &self.body.url)
+            .field("buffered_bytes", &self.body.buffered())
             .field("ready_series", &self.ready.len())
             .finish()
     }
@@ -68,14 +60,8 @@ impl SeriesStream {
         max_document_bytes: usize,
     ) -> Self {
         Self {
-            response: Some(response),
-            url,
-            timeout,
-            buffer: Vec::new(),
-            consumed: 0,
-            scanned: 0,
+            body: DocumentReader::new(response, url, timeout, max_document_bytes, Framing::Newline),
             ready: VecDeque::new(),
-            max_document_bytes,
         }
     }
 
@@ -98,14 +84,18 @@ impl SeriesStream {
             if let Some(item) = self.ready.pop_front() {
                 return item.map(Some);
             }
-            let Some(document) = self.next_document().await? else {
+            let Some(document) = self.body.next_document().await? else {
                 return Ok(None);
             };
-            let doc: Document =
-                serde_json::from_slice(&self.buffer[document]).map_err(|e| Error::BadResponse {
-                    url: self.url.clone(),
-                    message: format!("invalid JSON chunk: {e}"),
-                })?;
+            let doc: Document = match serde_json::from_slice(document) {
+                Ok(doc) => doc,
+                Err(e) => {
+                    return Err(Error::BadResponse {
+                        url: self.body.url.clone(),
+                        message: format!("invalid JSON chunk: {e}"),
+                    });
+                }
+            };
             if let Some(message) = doc.error {
                 return Err(Error::Query {
                     statement_id: None,
@@ -166,64 +156,4 @@ impl SeriesStream {
             }
         })
     }
-
-    /// The byte range in `buffer` of the next newline-terminated JSON document (the last may
-    /// lack its newline). Documents are parsed in place; the buffer is compacted only before
-    /// reading more, so each byte is copied at most once.
-    async fn next_document(&mut self) -> Result<Option<Range<usize>>, Error> {
-        loop {
-            if let Some(pos) = memchr_newline(&self.buffer[self.scanned..]) {
-                let document = self.consumed..self.scanned + pos;
-                self.consumed = document.end + 1;
-                self.scanned = self.consumed;
-                if is_blank(&self.buffer[document.clone()]) {
-                    continue;
-                }
-                return Ok(Some(document));
-            }
-            self.scanned = self.buffer.len();
-            if self.buffer.len() - self.consumed > self.max_document_bytes {
-                return Err(Error::BadResponse {
-                    url: self.url.clone(),
-                    message: format!(
-                        "a JSON chunk exceeds {} bytes; lower the chunk size",
-                        self.max_document_bytes
-                    ),
-                });
-            }
-            if self.consumed > 0 {
-                self.buffer.drain(..self.consumed);
-                self.scanned -= self.consumed;
-                self.consumed = 0;
-            }
-            let Some(response) = self.response.as_mut() else {
-                return Ok(None);
-            };
-            match response.chunk().await {
-                Ok(Some(bytes)) => self.buffer.extend_from_slice(&bytes),
-                Ok(None) => {
-                    self.response = None;
-                    let document = 0..self.buffer.len();
-                    self.consumed = document.end;
-                    self.scanned = document.end;
-                    if is_blank(&self.buffer[document.clone()]) {
-                        return Ok(None);
-                    }
-                    return Ok(Some(document));
-                }
-                Err(e) => {
-                    self.response = None;
-                    return Err(Error::from_reqwest(e, &self.url, self.timeout));
-                }
-            }
-        }
-    }
-}
-
-fn is_blank(bytes: &[u8]) -> bool {
-    bytes.iter().all(u8::is_ascii_whitespace)
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
 }

@@ -348,6 +348,8 @@ impl Exporter {
         let started = Instant::now();
         let mut window = WindowReader::start(&self.influx, &i.database, queries);
         let mut handled = 0u64;
+        // Reused for every message's position header.
+        let mut position_text = String::new();
         while let Some(group) = window
             .next(&self.encoder)
             .await
@@ -364,6 +366,9 @@ impl Exporter {
                     );
                 }
             }
+            // One clock reading per timestamp group (records are handed over within
+            // microseconds), renewed after any wait for librdkafka's queue.
+            let mut now = Instant::now();
             for record in group.records {
                 if self.cursor.as_ref().is_some_and(|c| record.position <= *c) {
                     continue;
@@ -371,7 +376,9 @@ impl Exporter {
                 if self.resume.is_exported(record.partition, &record.position) {
                     self.stats.add_resumed(1);
                 } else {
-                    self.send(&record).await?;
+                    if self.send(&record, now, &mut position_text).await? {
+                        now = Instant::now();
+                    }
                 }
                 self.cursor = Some(record.position);
                 handled += 1;
@@ -392,9 +399,19 @@ impl Exporter {
         Ok(())
     }
 
-    /// Hands one record to librdkafka, waiting while its queue is full.
-    async fn send(&self, record: &ExportRecord) -> Result<(), WindowError> {
-        let position = record.position.to_string();
+    /// Hands one record to librdkafka (sent at `now`), waiting while its queue is full; says
+    /// whether it waited. `position_text` is scratch space for the position header.
+    async fn send(
+        &self,
+        record: &ExportRecord,
+        now: Instant,
+        position_text: &mut String,
+    ) -> Result<bool, WindowError> {
+        use std::fmt::Write as _;
+        position_text.clear();
+        // Writing to a `String` cannot fail.
+        let _ = write!(position_text, "{}", record.position);
+        let position = position_text.as_str();
         let mut headers = OwnedHeaders::new_with_capacity(3)
             .insert(Header {
                 key: HEADER_MEASUREMENT,
@@ -414,7 +431,7 @@ impl Exporter {
                     value: Some(w.as_bytes()),
                 });
             }
-            t.register(record.position.clone(), Instant::now())
+            t.register(record.position.clone(), now)
         };
         let seq = usize::try_from(seq).unwrap_or(usize::MAX);
         let mut message: BaseRecord<'_, [u8], [u8], usize> =
@@ -425,11 +442,13 @@ impl Exporter {
         if let Some(key) = &record.key {
             message = message.key(key.as_slice());
         }
+        let mut waited = false;
         loop {
             match self.producer.send(message) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     message = back;
+                    waited = true;
                     self.check_kafka().map_err(WindowError::Fatal)?;
                     tokio::time::sleep(Duration::from_millis(1)).await;
                 }
@@ -442,7 +461,7 @@ impl Exporter {
             }
         }
         self.stats.add_sent(1);
-        Ok(())
+        Ok(waited)
     }
 }
 

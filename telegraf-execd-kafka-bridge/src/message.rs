@@ -119,7 +119,11 @@ impl MessageEncoder {
         let line = Serializer::canonical().to_vec(point)?;
         // The canonical serializer always writes a space after the series key.
         let series = series_key_of_line(&line).unwrap_or(&line);
-        let series = String::from_utf8_lossy(series).into_owned();
+        // Serializer output is UTF-8 (it writes only `&str` contents and ASCII).
+        let series = match std::str::from_utf8(series) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(series).into_owned(),
+        };
         let key = point.tag(&self.key_tag).map(|v| v.as_bytes().to_vec());
         let partition =
             sarama_partition(key.as_deref().unwrap_or(series.as_bytes()), self.partitions);

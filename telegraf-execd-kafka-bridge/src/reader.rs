@@ -1,14 +1,15 @@
 //! One export window as a stream of records in export order.
 //!
-//! Each measurement's query runs in its own task, which reads the chunked response ahead into
-//! a small bounded channel (two chunks), so JSON decoding overlaps with producing and memory
-//! stays bounded by a few chunks. [`WindowReader`] merges the measurements by timestamp and
+//! Each measurement's query runs in its own task, which reads the chunked response (msgpack,
+//! typed rows, see [`InfluxClient::query_rows`]) ahead into a small bounded channel (two
+//! chunks), so decoding overlaps with producing and memory stays bounded by a few chunks. [`WindowReader`] merges the measurements by timestamp and
 //! sorts the records sharing one timestamp by series key: InfluxDB returns those in no fixed
 //! order, and the export order must be the same on every run.
 
 use std::sync::Arc;
 
-use influxdb_http::{Error as InfluxError, InfluxClient, Query, Series};
+use influxdb_http::{Error as InfluxError, InfluxClient, Query, RowSeries};
+use line_protocol::Point;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -65,9 +66,9 @@ pub struct TimeGroup {
 struct MeasurementRows {
     schema: Arc<MeasurementSchema>,
     name: Arc<str>,
-    rx: mpsc::Receiver<Result<Series, InfluxError>>,
+    rx: mpsc::Receiver<Result<RowSeries, InfluxError>>,
     task: JoinHandle<()>,
-    chunk: Option<Series>,
+    chunk: Option<RowSeries>,
     row: usize,
 }
 
@@ -79,15 +80,13 @@ impl Drop for MeasurementRows {
 
 impl MeasurementRows {
     /// The time of the next row, loading chunks as needed; `None` at the end.
-    /// A row whose time is unreadable is returned as an error row by [`Self::take`] at time
-    /// `i64::MIN`, so it is reported first and never blocks the merge.
+    /// A row whose time is unreadable is reported as skipped by [`Self::take_at`] at time
+    /// `i64::MIN`, so it comes first and never blocks the merge.
     async fn peek_time(&mut self) -> Result<Option<i64>, InfluxError> {
         loop {
             if let Some(chunk) = &self.chunk {
-                if let Some(row) = chunk.values.get(self.row) {
-                    return Ok(Some(
-                        row.first().and_then(|t| t.as_i64()).unwrap_or(i64::MIN),
-                    ));
+                if let Some(row) = chunk.row(self.row) {
+                    return Ok(Some(row.time().unwrap_or(i64::MIN)));
                 }
                 self.chunk = None;
                 self.row = 0;
@@ -100,28 +99,36 @@ impl MeasurementRows {
         }
     }
 
-    /// Converts the current row and moves past it. Call only after `peek_time` returned `Some`.
-    fn take(&mut self, encoder: &MessageEncoder) -> Result<ExportRecord, SkippedRow> {
-        let index = self.row;
-        self.row += 1;
-        let Some(row) = self.chunk.as_ref().and_then(|c| c.values.get(index)) else {
-            return Err(SkippedRow {
-                series: self.name.to_string(),
-                time: None,
-                reason: "row vanished".into(),
-            });
+    /// Converts the rows of the current chunk at `time` and moves past them, into `group`.
+    /// One point is reused for every row, so its tag and field vectors are allocated once.
+    fn take_at(&mut self, time: i64, encoder: &MessageEncoder, group: &mut TimeGroup) {
+        let Some(chunk) = self.chunk.as_ref() else {
+            return;
         };
-        let time = row.first().and_then(|t| t.as_i64());
-        let point = self.schema.point(row).map_err(|e| SkippedRow {
-            series: self.name.to_string(),
-            time,
-            reason: e.to_string(),
-        })?;
-        encoder.encode(&point, &self.name).map_err(|e| SkippedRow {
-            series: describe_series(&point),
-            time,
-            reason: e.to_string(),
-        })
+        let mut point = Point::default();
+        while let Some(row) = chunk.row(self.row) {
+            let row_time = row.time();
+            if row_time.unwrap_or(i64::MIN) != time {
+                break;
+            }
+            self.row += 1;
+            if let Err(e) = self.schema.point_into(row, &mut point) {
+                group.skipped.push(SkippedRow {
+                    series: self.name.to_string(),
+                    time: row_time,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            match encoder.encode(&point, &self.name) {
+                Ok(record) => group.records.push(record),
+                Err(e) => group.skipped.push(SkippedRow {
+                    series: describe_series(&point),
+                    time: row_time,
+                    reason: e.to_string(),
+                }),
+            }
+        }
     }
 }
 
@@ -181,7 +188,7 @@ impl WindowReader {
                 let client = client.clone();
                 let database = database.to_string();
                 let task = tokio::spawn(async move {
-                    let mut stream = match client.query_stream(&database, &query).await {
+                    let mut stream = match client.query_rows(&database, &query).await {
                         Ok(s) => s,
                         Err(e) => {
                             let _ = tx.send(Err(e)).await;
@@ -245,10 +252,7 @@ impl WindowReader {
         };
         for source in &mut self.sources {
             while source.peek_time().await? == Some(time) {
-                match source.take(encoder) {
-                    Ok(record) => group.records.push(record),
-                    Err(skipped) => group.skipped.push(skipped),
-                }
+                source.take_at(time, encoder, &mut group);
             }
         }
         group

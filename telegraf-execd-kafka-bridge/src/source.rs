@@ -10,13 +10,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use influxdb_http::{
-    Api, ClientConfig as InfluxConfig, Credentials, Error as InfluxError, FieldType, InfluxClient,
-    Query, Secret, quote_ident,
+    Api, Cell, ClientConfig as InfluxConfig, Credentials, Error as InfluxError, FieldType,
+    InfluxClient, Query, Row, Secret, quote_ident,
 };
 
 use crate::config::BridgeConfig;
 use line_protocol::{Field, FieldValue, Point, Tag};
-use serde_json::Value;
 
 /// The columns of one measurement, in query order: fields (sorted), then tags (sorted).
 ///
@@ -103,46 +102,87 @@ impl MeasurementSchema {
     }
 
     /// Turns one result row (`time`, fields…, tags…) into a point, or says why it cannot be
-    /// line protocol. The point's tags come out sorted (the serializer's fast path).
+    /// line protocol. The point's tags come out sorted (the serializer's fast path); strings
+    /// borrow from the row.
     ///
     /// ```
     /// use std::collections::BTreeMap;
-    /// use influxdb_http::FieldType;
+    /// use influxdb_http::{Cell, FieldType, RowSeries};
     /// use line_protocol::FieldValue;
     /// use telegraf_execd_kafka_bridge::source::MeasurementSchema;
     /// let s = MeasurementSchema::new("m", BTreeMap::from([("f".to_string(), FieldType::Float)]), vec!["t".into()]);
-    /// let row = serde_json::json!([10, 89, "a"]);
-    /// let p = s.point(row.as_array().unwrap()).unwrap();
+    /// let mut rows = RowSeries::new("m", vec!["time".into(), "f".into(), "t".into()]);
+    /// rows.push_row([Cell::Integer(10), Cell::Integer(89), Cell::String("a")]);
+    /// let p = s.point(rows.row(0).unwrap()).unwrap();
     /// assert_eq!(p.field("f"), Some(&FieldValue::Float(89.0)));
     /// assert_eq!(p.tag("t"), Some("a"));
     /// assert_eq!(p.timestamp, Some(10));
     /// ```
-    pub fn point<'r>(&'r self, row: &'r [Value]) -> Result<Point<'r>, RowError> {
+    pub fn point<'r>(&'r self, row: Row<'r>) -> Result<Point<'r>, RowError> {
+        let mut point = Point {
+            tags: Vec::with_capacity(self.tags.len()),
+            fields: Vec::with_capacity(self.fields.len()),
+            ..Point::default()
+        };
+        self.point_into(row, &mut point)?;
+        Ok(point)
+    }
+
+    /// Like [`MeasurementSchema::point`], overwriting `point` in place so its tag and field
+    /// vectors are reused from row to row (on error `point` is left cleared).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use influxdb_http::{Cell, FieldType, RowSeries};
+    /// use line_protocol::{FieldValue, Point};
+    /// use telegraf_execd_kafka_bridge::source::MeasurementSchema;
+    /// let s = MeasurementSchema::new("m", BTreeMap::from([("f".to_string(), FieldType::Integer)]), vec![]);
+    /// let mut rows = RowSeries::new("m", vec!["time".into(), "f".into()]);
+    /// rows.push_row([Cell::Integer(1), Cell::Integer(5)]);
+    /// rows.push_row([Cell::Integer(2), Cell::Float(0.5)]);
+    /// let mut p = Point::default();
+    /// s.point_into(rows.row(0).unwrap(), &mut p).unwrap();
+    /// assert_eq!(p.field("f"), Some(&FieldValue::Integer(5)));
+    /// assert!(s.point_into(rows.row(1).unwrap(), &mut p).is_err());
+    /// assert!(p.fields.is_empty());
+    /// ```
+    pub fn point_into<'r>(&'r self, row: Row<'r>, point: &mut Point<'r>) -> Result<(), RowError> {
+        point.tags.clear();
+        point.fields.clear();
+        point.timestamp = None;
+        point.measurement = Cow::Borrowed(self.measurement.as_str());
         if row.len() != 1 + self.fields.len() + self.tags.len() {
             return Err(RowError::Shape {
                 expected: 1 + self.fields.len() + self.tags.len(),
                 found: row.len(),
             });
         }
-        let time = row[0].as_i64().ok_or(RowError::Time)?;
-        let mut fields = Vec::with_capacity(self.fields.len());
-        for ((key, kind), value) in self.fields.iter().zip(&row[1..]) {
+        let mut cells = row.iter();
+        let time = cells
+            .next()
+            .and_then(|t| t.as_i64())
+            .ok_or(RowError::Time)?;
+        for ((key, kind), value) in self.fields.iter().zip(&mut cells) {
             if value.is_null() {
                 continue;
             }
-            let converted = convert(*kind, value).ok_or_else(|| RowError::FieldValue {
-                key: key.clone(),
-                kind: *kind,
-                value: value.to_string(),
-            })?;
-            fields.push(Field::new(key.as_str(), converted));
+            let Some(converted) = convert(*kind, value) else {
+                point.fields.clear();
+                return Err(RowError::FieldValue {
+                    key: key.clone(),
+                    kind: *kind,
+                    value: value.to_string(),
+                });
+            };
+            point.fields.push(Field::new(key.as_str(), converted));
         }
-        let mut tags = Vec::with_capacity(self.tags.len());
-        for (key, value) in self.tags.iter().zip(&row[1 + self.fields.len()..]) {
+        for (key, value) in self.tags.iter().zip(cells) {
             match value {
-                Value::Null => {}
-                Value::String(v) => tags.push(Tag::new(key.as_str(), v.as_str())),
+                Cell::Null => {}
+                Cell::String(v) => point.tags.push(Tag::new(key.as_str(), v)),
                 other => {
+                    point.tags.clear();
+                    point.fields.clear();
                     return Err(RowError::TagValue {
                         key: key.clone(),
                         value: other.to_string(),
@@ -150,12 +190,8 @@ impl MeasurementSchema {
                 }
             }
         }
-        Ok(Point {
-            measurement: Cow::Borrowed(self.measurement.as_str()),
-            tags,
-            fields,
-            timestamp: Some(time),
-        })
+        point.timestamp = Some(time);
+        Ok(())
     }
 }
 
@@ -199,9 +235,10 @@ pub enum RowError {
     },
 }
 
-/// JSON value → typed field value, by the schema's type. NaN and infinities arrive from
-/// InfluxDB 3.x as strings or `null`; they are rejected here or by the serializer.
-fn convert(kind: FieldType, value: &Value) -> Option<FieldValue<'_>> {
+/// Result value → typed field value, by the schema's type (JSON results turn a float 89.0
+/// into the integer 89). NaN and infinities arrive from InfluxDB 3.x as strings or `null`;
+/// they are rejected here or by the serializer.
+fn convert(kind: FieldType, value: Cell<'_>) -> Option<FieldValue<'_>> {
     Some(match kind {
         FieldType::Float => FieldValue::Float(value.as_f64()?),
         FieldType::Integer => FieldValue::Integer(value.as_i64()?),
@@ -309,7 +346,13 @@ pub fn influx_client(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// One row of cells, read back through a `RowSeries` like the exporter does.
+    fn with_row<T>(cells: &[Cell<'_>], f: impl FnOnce(Row<'_>) -> T) -> T {
+        let mut rows = influxdb_http::RowSeries::default();
+        rows.push_row(cells.iter().copied());
+        f(rows.row(0).unwrap())
+    }
 
     fn schema() -> MeasurementSchema {
         MeasurementSchema::new(
@@ -336,47 +379,77 @@ mod tests {
     #[test]
     fn whole_number_floats_stay_floats_and_nulls_are_absent() {
         let s = schema();
-        let row = json!([7, null, 3, "x", 89, null, null, "paris"]);
-        let p = s.point(row.as_array().unwrap()).unwrap();
-        assert_eq!(p.field("temp"), Some(&FieldValue::Float(89.0)));
-        assert_eq!(p.field("n"), Some(&FieldValue::Integer(3)));
-        assert_eq!(p.field("b"), None);
-        assert_eq!(p.tags, vec![Tag::new("station", "paris")]);
-        let line = line_protocol::serialize::Serializer::canonical()
-            .to_string(&p)
-            .unwrap();
+        use Cell::{Integer as I, Null as N, String as S};
+        let row = [I(7), N, I(3), S("x"), I(89), N, N, S("paris")];
+        let line = with_row(&row, |row| {
+            let p = s.point(row).unwrap();
+            assert_eq!(p.field("temp"), Some(&FieldValue::Float(89.0)));
+            assert_eq!(p.field("n"), Some(&FieldValue::Integer(3)));
+            assert_eq!(p.field("b"), None);
+            assert_eq!(p.tags, vec![Tag::new("station", "paris")]);
+            line_protocol::serialize::Serializer::canonical()
+                .to_string(&p)
+                .unwrap()
+        });
         assert_eq!(line, "weather,station=paris n=3i,s=\"x\",temp=89.0 7\n");
     }
 
     #[test]
     fn mismatched_values_are_row_errors() {
         let s = schema();
-        let bad_int = json!([7, null, 1.5, null, null, null, null, null]);
+        use Cell::{Float as F, Integer as I, Null as N, String as S, Unsigned as U};
+        let bad_int = [I(7), N, F(1.5), N, N, N, N, N];
+        assert_eq!(
+            with_row(&bad_int, |r| s.point(r).map(drop)),
+            Err(RowError::FieldValue {
+                key: "n".into(),
+                kind: FieldType::Integer,
+                value: "1.5".into()
+            })
+        );
+        let too_big = [I(7), N, U(u64::MAX), N, N, N, N, N];
+        assert!(with_row(&too_big, |r| s.point(r).is_err()));
+        let negative_unsigned = [I(7), N, N, N, N, I(-1), N, N];
+        assert!(with_row(&negative_unsigned, |r| s.point(r).is_err()));
+        let nan_as_text = [I(7), N, N, N, S("NaN"), N, N, N];
+        assert!(with_row(&nan_as_text, |r| s.point(r).is_err()));
+        let tag_not_text = [I(7), N, N, N, F(1.0), N, Cell::Bool(true), N];
         assert!(matches!(
-            s.point(bad_int.as_array().unwrap()),
-            Err(RowError::FieldValue { .. })
+            with_row(&tag_not_text, |r| s.point(r).map(drop)),
+            Err(RowError::TagValue { .. })
         ));
-        let nan_as_text = json!([7, null, null, null, "NaN", null, null, null]);
-        assert!(s.point(nan_as_text.as_array().unwrap()).is_err());
-        let short = json!([7]);
         assert!(matches!(
-            s.point(short.as_array().unwrap()),
+            with_row(&[I(7)], |r| s.point(r).map(drop)),
             Err(RowError::Shape { .. })
         ));
-        let bad_time = json!(["x", null, null, null, 1, null, null, null]);
-        assert_eq!(s.point(bad_time.as_array().unwrap()), Err(RowError::Time));
+        let bad_time = [S("x"), N, N, N, I(1), N, N, N];
+        assert_eq!(
+            with_row(&bad_time, |r| s.point(r).map(drop)),
+            Err(RowError::Time)
+        );
     }
 
     #[test]
     fn empty_tag_value_fails_serialization_not_conversion() {
         let s = schema();
-        let row = json!([7, null, null, null, 1.0, null, "", "a"]);
-        let p = s.point(row.as_array().unwrap()).unwrap();
-        assert!(
-            line_protocol::serialize::Serializer::canonical()
-                .to_vec(&p)
-                .is_err()
-        );
+        let row = [
+            Cell::Integer(7),
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Float(1.0),
+            Cell::Null,
+            Cell::String(""),
+            Cell::String("a"),
+        ];
+        with_row(&row, |row| {
+            let p = s.point(row).unwrap();
+            assert!(
+                line_protocol::serialize::Serializer::canonical()
+                    .to_vec(&p)
+                    .is_err()
+            );
+        });
     }
 
     #[test]
