@@ -61,8 +61,17 @@ fn seed(url: &str, n: usize) -> String {
     db
 }
 
-/// One export in a child process: `(export time, peak RSS in bytes)`.
-fn export_in_child(url: &str, db: &str, bootstrap: &str, topic: &str, n: usize) -> (Duration, u64) {
+/// What one export in a child process cost.
+struct ChildRun {
+    elapsed: Duration,
+    /// Peak resident size in bytes.
+    peak_rss: u64,
+    /// User + system CPU time of the whole exporter process (all threads, librdkafka's too).
+    cpu: Duration,
+}
+
+/// One export in a child process.
+fn export_in_child(url: &str, db: &str, bootstrap: &str, topic: &str, n: usize) -> ChildRun {
     let exe = std::env::current_exe().expect("bench executable");
     let out = Command::new(exe)
         .env(CHILD, "1")
@@ -85,10 +94,33 @@ fn export_in_child(url: &str, db: &str, bootstrap: &str, topic: &str, n: usize) 
         .and_then(|v| v.parse().ok())
         .expect("duration");
     let hwm: u64 = fields.next().and_then(|v| v.parse().ok()).expect("VmHWM");
-    (Duration::from_nanos(nanos), hwm)
+    let cpu_ns: u64 = fields
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("CPU time");
+    ChildRun {
+        elapsed: Duration::from_nanos(nanos),
+        peak_rss: hwm,
+        cpu: Duration::from_nanos(cpu_ns),
+    }
 }
 
-/// Exporter mode: export the backlog, print `<ns> <peak RSS bytes>`.
+/// This process's user + system CPU time, from `/proc/self/stat` (fields 14 and 15, in clock
+/// ticks of 1/100 s, the `USER_HZ` Linux exposes on every architecture it runs on).
+fn own_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces; the fields after it never do.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// Exporter mode: export the backlog, print `<ns> <peak RSS bytes> <CPU ns>`.
 fn child_main() {
     let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
     let n: u64 = var("BENCH_POINTS").parse().expect("BENCH_POINTS");
@@ -138,7 +170,12 @@ fn child_main() {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
-    println!("{} {}", elapsed.as_nanos(), hwm_kb * 1024);
+    println!(
+        "{} {} {}",
+        elapsed.as_nanos(),
+        hwm_kb * 1024,
+        own_cpu_time().as_nanos()
+    );
 }
 
 fn bench_export(c: &mut Criterion) {
@@ -171,14 +208,17 @@ fn bench_export(c: &mut Criterion) {
                 round += 1;
                 let topic = format!("weather-bench-{round}");
                 cluster.create_topic(&topic, 4, 3).expect("topic");
-                let (elapsed, hwm) = export_in_child(influx.url(), &db, &bootstrap, &topic, n);
-                peak = peak.max(hwm);
+                let run = export_in_child(influx.url(), &db, &bootstrap, &topic, n);
+                peak = peak.max(run.peak_rss);
+                // CPU time is much less sensitive than wall time to what else the machine runs.
                 eprintln!(
-                    "bridge bench: {n} points in {elapsed:?} = {:.0} points/s, peak RSS {:.1} MB",
-                    n as f64 / elapsed.as_secs_f64(),
-                    hwm as f64 / 1048576.0
+                    "bridge bench: {n} points in {:?} = {:.0} points/s, peak RSS {:.1} MB, exporter CPU {:.2} s",
+                    run.elapsed,
+                    n as f64 / run.elapsed.as_secs_f64(),
+                    run.peak_rss as f64 / 1048576.0,
+                    run.cpu.as_secs_f64()
                 );
-                total += elapsed;
+                total += run.elapsed;
             }
             total
         })

@@ -31,7 +31,7 @@ use crate::kafka::{
 };
 use crate::message::{ExportRecord, MessageEncoder};
 use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
-use crate::reader::WindowReader;
+use crate::reader::{TimeGroup, WindowReader};
 use crate::resume::{ResumeError, ResumePoint, read_tails};
 use crate::source::{MeasurementSchema, export_query, influx_client};
 
@@ -350,12 +350,14 @@ impl Exporter {
         let mut handled = 0u64;
         // Reused for every message's position header.
         let mut position_text = String::new();
-        while let Some(group) = window
-            .next(&self.encoder)
+        // Reused from one timestamp to the next, so its vectors are allocated once.
+        let mut group = TimeGroup::default();
+        while window
+            .next_into(&self.encoder, &mut group)
             .await
             .map_err(WindowError::from_influx)?
         {
-            for skipped in group.skipped {
+            for skipped in group.skipped.drain(..) {
                 self.stats.add_skipped();
                 self.skip_warnings += 1;
                 if self.skip_warnings <= MAX_SKIP_WARNINGS {
@@ -369,7 +371,7 @@ impl Exporter {
             // One clock reading per timestamp group (records are handed over within
             // microseconds), renewed after any wait for librdkafka's queue.
             let mut now = Instant::now();
-            for record in group.records {
+            for record in group.records.drain(..) {
                 if self.cursor.as_ref().is_some_and(|c| record.position <= *c) {
                     continue;
                 }

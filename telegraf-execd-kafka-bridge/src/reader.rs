@@ -237,6 +237,32 @@ impl WindowReader {
         &mut self,
         encoder: &MessageEncoder,
     ) -> Result<Option<TimeGroup>, InfluxError> {
+        let mut group = TimeGroup::default();
+        Ok(self.next_into(encoder, &mut group).await?.then_some(group))
+    }
+
+    /// Like [`WindowReader::next`], refilling `group` (cleared first) so its vectors keep
+    /// their capacity from one timestamp to the next; returns `false` at the end.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut w: telegraf_execd_kafka_bridge::reader::WindowReader) -> Result<(), influxdb_http::Error> {
+    /// use telegraf_execd_kafka_bridge::reader::TimeGroup;
+    /// let enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
+    /// let mut group = TimeGroup::default();
+    /// while w.next_into(&enc, &mut group).await? {
+    ///     for record in group.records.drain(..) {
+    ///         println!("{}", record.position);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next_into(
+        &mut self,
+        encoder: &MessageEncoder,
+        group: &mut TimeGroup,
+    ) -> Result<bool, InfluxError> {
+        group.records.clear();
+        group.skipped.clear();
         let mut earliest = None;
         for source in &mut self.sources {
             if let Some(t) = source.peek_time().await? {
@@ -244,20 +270,17 @@ impl WindowReader {
             }
         }
         let Some(time) = earliest else {
-            return Ok(None);
+            return Ok(false);
         };
-        let mut group = TimeGroup {
-            time,
-            ..TimeGroup::default()
-        };
+        group.time = time;
         for source in &mut self.sources {
             while source.peek_time().await? == Some(time) {
-                source.take_at(time, encoder, &mut group);
+                source.take_at(time, encoder, group);
             }
         }
         group
             .records
             .sort_unstable_by(|a, b| a.position.cmp(&b.position));
-        Ok(Some(group))
+        Ok(true)
     }
 }
