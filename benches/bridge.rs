@@ -6,7 +6,8 @@
 //! executable re-run in exporter mode), so the peak resident size (`VmHWM`) is the exporter's
 //! alone and starts from zero. Targets: ≥ 200k points/s, ≤ 64 MB peak RSS.
 //!
-//! `BRIDGE_BENCH_POINTS` sets the backlog (default 1,000,000). Run with
+//! `BRIDGE_BENCH_POINTS` sets the backlog (default 1,000,000); `BRIDGE_BENCH_KAFKA` adds
+//! librdkafka properties (`k=v,k=v`) to the exporter's config. Run with
 //! `cargo bench --bench bridge`.
 
 use std::process::Command;
@@ -120,6 +121,16 @@ fn own_cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// `BRIDGE_BENCH_KAFKA="linger.ms=20,batch.size=2000000"` as lines of the `kafka` table, to
+/// try librdkafka settings without editing the bench.
+fn extra_kafka_properties() -> String {
+    let spec = std::env::var("BRIDGE_BENCH_KAFKA").unwrap_or_default();
+    spec.split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| format!("    {:?} = {:?}\n", k.trim(), v.trim()))
+        .collect()
+}
+
 /// Exporter mode: export the backlog, print `<ns> <peak RSS bytes> <CPU ns>`.
 fn child_main() {
     let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
@@ -138,11 +149,12 @@ fn child_main() {
     timeout = "60s"
   [inputs.kafka_bridge.kafka]
     "bootstrap.servers" = "{bootstrap}"
-"#,
+{extra}"#,
         topic = var("BENCH_TOPIC"),
         url = var("BENCH_INFLUX_URL"),
         db = var("BENCH_DB"),
         bootstrap = var("BENCH_BOOTSTRAP"),
+        extra = extra_kafka_properties(),
     );
     let config = BridgeConfig::from_toml(&text, "bench").expect("bench config");
     let rt = tokio::runtime::Builder::new_multi_thread()
