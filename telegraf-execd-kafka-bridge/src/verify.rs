@@ -1,8 +1,8 @@
 //! `consume --verify`: compare a topic with InfluxDB — missing, duplicated, out-of-order points.
 //!
-//! The topic is read to its end (every message's export-position header, partition and a hash
-//! of its value); then the bridge's own export query runs over the same range and every point it
-//! yields is looked up. The range is the configured `start` up to the newest position in the
+//! The topic is read to its end (every message's export-position header, partition, offset and
+//! a hash of its value); then the bridge's own export query runs over the same range and every
+//! point it yields is looked up. The range is the configured `start` up to the newest position in the
 //! topic (or `until`), so run it once the bridge has caught up. Problems:
 //! - **missing**: in InfluxDB, not in the topic;
 //! - **duplicated**: one position in several messages (each extra copy counts once);
@@ -11,10 +11,11 @@
 //! - **mismatched**: in both, but the message value differs from what the bridge would send;
 //! - **misrouted**: on another partition than the key maps to;
 //! - **without position**: a message lacking the header (another producer writes to the topic).
+//!
+//! Memory: every message read is remembered until the comparison, in 32 bytes plus each
+//! distinct series key once (`positions`): about 32 MB per million messages, twice that at
+//! most while the list grows. InfluxDB's side is streamed.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
 use std::time::Duration;
 
 use influxdb_http::Error as InfluxError;
@@ -26,6 +27,9 @@ use crate::message::MessageEncoder;
 use crate::position::ExportPosition;
 use crate::reader::WindowReader;
 use crate::source::{MeasurementSchema, export_query, influx_client};
+
+mod positions;
+use positions::{Positions, SortedPositions, value_hash};
 
 /// Examples of problems kept for the report.
 const MAX_EXAMPLES: usize = 20;
@@ -134,20 +138,6 @@ pub enum VerifyError {
     Task(String),
 }
 
-#[derive(Debug)]
-struct Seen {
-    copies: u32,
-    partition: i32,
-    value_hash: u64,
-    matched: bool,
-}
-
-fn hash(bytes: &[u8]) -> u64 {
-    let mut h = DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
-}
-
 /// Checks `config.topic` against InfluxDB. `until` (ns) limits the check to points at or
 /// before it; by default the newest position in the topic is the limit.
 ///
@@ -168,14 +158,13 @@ pub async fn verify(
 ) -> Result<VerifyReport, VerifyError> {
     let client = client_config(&config.kafka);
     let topic = config.topic.clone();
-    let (seen, mut report, partitions) =
+    let (mut seen, mut report, partitions) =
         tokio::task::spawn_blocking(move || read_positions(&client, &topic, timeout))
             .await
             .map_err(|e| VerifyError::Task(e.to_string()))??;
     report.topic = config.topic.clone();
-    let mut seen = seen;
 
-    let newest = seen.keys().max().cloned();
+    let newest = seen.newest();
     let bound_time = match (until, &newest) {
         (Some(u), _) => u,
         (None, Some(n)) => n.time,
@@ -217,26 +206,27 @@ pub async fn verify(
                     continue;
                 }
                 report.expected += 1;
-                match seen.get_mut(&record.position) {
+                match seen.take(&record.position) {
                     None => {
                         report.missing += 1;
                         report.note(format!("missing: {}", record.position));
                     }
                     Some(s) => {
-                        s.matched = true;
-                        if s.value_hash != hash(&record.value) {
+                        if s.value_hash != value_hash(&record.value) {
                             report.mismatched += 1;
                             report.note(format!(
-                                "mismatched value at {}: expected {:?}",
+                                "mismatched value at {} (partition {} offset {}): expected {:?}",
                                 record.position,
+                                s.partition,
+                                s.offset,
                                 String::from_utf8_lossy(&record.value)
                             ));
                         }
                         if s.partition != record.partition {
                             report.misrouted += 1;
                             report.note(format!(
-                                "misrouted: {} on partition {}, its key maps to {}",
-                                record.position, s.partition, record.partition
+                                "misrouted: {} on partition {} (offset {}), its key maps to {}",
+                                record.position, s.partition, s.offset, record.partition
                             ));
                         }
                     }
@@ -244,66 +234,39 @@ pub async fn verify(
             }
         }
     }
-    let mut unexpected: Vec<&ExportPosition> = seen
-        .iter()
-        .filter(|(p, s)| !s.matched && in_range(p))
-        .map(|(p, _)| p)
-        .collect();
-    unexpected.sort();
-    report.unexpected = unexpected.len() as u64;
-    for p in unexpected.into_iter().take(MAX_EXAMPLES) {
+    // Sorted already, so the examples are the earliest ones.
+    for p in seen.unmatched().filter(|p| in_range(p)) {
+        report.unexpected += 1;
         report.note(format!("unexpected (not in InfluxDB): {p}"));
     }
-    seen.clear();
     Ok(report)
 }
 
-type Positions = HashMap<ExportPosition, Seen>;
-
-/// Reads the whole topic: positions seen (with copies), order and header problems.
+/// Reads the whole topic: positions seen (one entry per position), order, duplicate and header
+/// problems.
 fn read_positions(
     client: &rdkafka::ClientConfig,
     topic: &str,
     timeout: Duration,
-) -> Result<(Positions, VerifyReport, i32), ConsumeError> {
-    let mut seen: Positions = HashMap::new();
+) -> Result<(SortedPositions, VerifyReport, i32), ConsumeError> {
+    let mut positions = Positions::default();
     let mut report = VerifyReport::default();
-    let mut last: HashMap<i32, Arc<ExportPosition>> = HashMap::new();
     let summary = read_topic(client, topic, ReadMode::ToEnd, timeout, |m| {
-        let Some(position) = m.position else {
-            report.without_position += 1;
-            report.note(format!(
-                "without position header: partition {} offset {}",
-                m.partition, m.offset
-            ));
-            return true;
-        };
-        if let Some(prev) = last.get(&m.partition)
-            && position < **prev
-        {
-            report.out_of_order += 1;
-            report.note(format!(
-                "out of order: partition {} offset {} holds {position} after {prev}",
-                m.partition, m.offset
-            ));
-        }
-        last.insert(m.partition, Arc::new(position.clone()));
-        let entry = seen.entry(position).or_insert(Seen {
-            copies: 0,
-            partition: m.partition,
-            value_hash: hash(&m.value),
-            matched: false,
-        });
-        entry.copies += 1;
-        if entry.copies > 1 {
-            report.duplicated += 1;
-            report.note(format!(
-                "duplicated: partition {} offset {} repeats an earlier message",
-                m.partition, m.offset
-            ));
+        match &m.position {
+            Some(position) => {
+                positions.add(position, m.partition, m.offset, &m.value, &mut report);
+            }
+            None => {
+                report.without_position += 1;
+                report.note(format!(
+                    "without position header: partition {} offset {}",
+                    m.partition, m.offset
+                ));
+            }
         }
         true
     })?;
     report.messages = summary.messages;
-    Ok((seen, report, summary.partitions))
+    let sorted = positions.sort(&mut report);
+    Ok((sorted, report, summary.partitions))
 }

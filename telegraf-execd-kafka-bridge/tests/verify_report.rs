@@ -1,0 +1,150 @@
+//! `consume --verify` names every kind of problem with exact counts: a topic the bridge filled
+//! cleanly is damaged on purpose (a re-sent old message, a foreign one, one without headers) and
+//! InfluxDB changes under it (a point rewritten, a point added in the past).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use telegraf_execd_kafka_bridge::config::BridgeConfig;
+use telegraf_execd_kafka_bridge::position::HEADER_POSITION;
+use telegraf_execd_kafka_bridge::verify::verify;
+
+const T0: i64 = 1_700_000_000_000_000_000;
+const N: usize = 480;
+
+#[test]
+fn verify_counts_each_problem_and_gives_examples() {
+    let Some(influx) = influx() else { return };
+    let rt = runtime();
+    let (client, db) = fresh_database(&rt, influx.url(), "verifyreport");
+    write(&rt, &client, &weather_lines(T0, N, 12));
+    let cluster = MockCluster::new(3).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("weather", 4, 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
+    let bridge = Bridge::start(&config);
+    let exported = wait_for_messages(&bootstrap, "weather", N, Duration::from_secs(60));
+    let (status, stderr) = bridge.stop();
+    assert!(status.success(), "{stderr}");
+    let cfg = BridgeConfig::load(&config).unwrap();
+    let clean = rt
+        .block_on(verify(&cfg, None, None, Duration::from_secs(30)))
+        .unwrap();
+    assert!(clean.is_clean(), "{clean}");
+    assert_eq!(
+        (clean.messages, clean.expected),
+        (N as u64, N as u64),
+        "{clean}"
+    );
+
+    let producer: BaseProducer = kafka(&bootstrap).create().unwrap();
+    let send = |partition: i32, key: &str, value: &[u8], position: Option<String>| {
+        let mut record = BaseRecord::to("weather")
+            .partition(partition)
+            .key(key)
+            .payload(value);
+        if let Some(p) = &position {
+            record = record.headers(OwnedHeaders::new().insert(Header {
+                key: HEADER_POSITION,
+                value: Some(p.as_bytes()),
+            }));
+        }
+        producer.send(record).map_err(|(e, _)| e).unwrap();
+    };
+    // The oldest message once more, at the end of its partition: a duplicate, out of order.
+    let oldest = exported
+        .iter()
+        .min_by_key(|m| m.position.clone())
+        .unwrap()
+        .clone();
+    let oldest_position = oldest.position.clone().unwrap();
+    send(
+        oldest.partition,
+        "st00",
+        &oldest.value,
+        Some(oldest_position.to_string()),
+    );
+    // A position InfluxDB does not hold, early in the range: unexpected, out of order.
+    let foreign = format!("{} weather,city=c0,station=zz", T0 + 5_000_000_000);
+    send(
+        1,
+        "zz",
+        b"weather,city=c0,station=zz temperature=1.0 1\n",
+        Some(foreign.clone()),
+    );
+    // Someone else's message: no position header.
+    send(2, "x", b"weather,station=x t=1 1\n", None);
+    producer.flush(Duration::from_secs(10)).unwrap();
+
+    // InfluxDB: one exported point rewritten with another temperature (mismatched), one new
+    // point in the already exported past (missing).
+    write(
+        &rt,
+        &client,
+        format!(
+            "weather,station=st03,city=c0 temperature=99.5,humidity=1i,condition=\"x\",raining=false {}\n\
+             weather,station=st77,city=c2 temperature=1.5 {}\n",
+            T0 + 10_000_000_000,
+            T0 + 3_000_000_000
+        )
+        .as_bytes(),
+    );
+
+    let report = rt
+        .block_on(verify(&cfg, None, None, Duration::from_secs(30)))
+        .unwrap();
+    let text = report.to_string();
+    assert!(!report.is_clean(), "{text}");
+    assert_eq!(report.messages, N as u64 + 3, "{text}");
+    assert_eq!(report.expected, N as u64 + 1, "{text}");
+    assert_eq!(
+        (
+            report.missing,
+            report.duplicated,
+            report.out_of_order,
+            report.unexpected,
+            report.mismatched,
+            report.misrouted,
+            report.without_position
+        ),
+        (1, 1, 2, 1, 1, 0, 1),
+        "{text}"
+    );
+    let has = |prefix: &str, detail: &str| {
+        report
+            .examples
+            .iter()
+            .any(|e| e.starts_with(prefix) && e.contains(detail))
+    };
+    assert!(has("missing: ", "weather,city=c2,station=st77"), "{text}");
+    assert!(
+        has(
+            "duplicated: ",
+            &format!(
+                "repeats {oldest_position} of partition {} offset {}",
+                oldest.partition, oldest.offset
+            )
+        ),
+        "{text}"
+    );
+    assert!(
+        has("out of order: ", &format!("holds {oldest_position} after ")),
+        "{text}"
+    );
+    assert!(
+        has(
+            "out of order: partition 1 ",
+            &format!("holds {foreign} after ")
+        ),
+        "{text}"
+    );
+    assert!(has("unexpected (not in InfluxDB): ", &foreign), "{text}");
+    assert!(has("mismatched value at ", "temperature=99.5"), "{text}");
+    assert!(has("without position header: partition 2 ", ""), "{text}");
+}
