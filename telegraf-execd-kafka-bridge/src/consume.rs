@@ -1,21 +1,33 @@
 //! `consume`: read the topics back — print messages, live per-station statistics, or verify.
 //!
-//! Consumers here `assign()` every partition instead of joining a group: no group coordinator
-//! round trips (tansu takes about 23 s for a first group assignment), no committed offsets, and
-//! "read to the end" has a precise meaning (every partition reported its end).
+//! Consumers here `assign()` every partition instead of joining a group: no group join (tansu
+//! takes about 23 s for a first group assignment), no committed offsets, and "read to the end"
+//! has a precise meaning (every partition reported its end).
+//!
+//! They still set a `group.id`: librdkafka (2.12) refuses `assign()` without one ("Requires a
+//! consumer with group.id configured", `rd_kafka_assign0`; the group-less path is the legacy
+//! `rd_kafka_consume_start` API, which rust-rdkafka does not wrap). A consumer with a group id
+//! always looks up its group coordinator and connects to it, although nothing here uses it: no
+//! subscribe, no commit, no committed-offset lookup (start offsets are explicit). So
+//! [`ReaderContext`] logs the coordinator connection's trouble at debug level; the brokers that
+//! lead the partitions read are still reported as warnings.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use line_protocol::{FieldValue, Precision, parse_point};
-use rdkafka::config::{ClientConfig, FromClientConfigAndContext};
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::kafka::{LoggingContext, partition_count};
 use crate::position::{ExportPosition, HEADER_POSITION};
+
+mod stats;
+pub use stats::{FieldStats, StationStats};
 
 /// One message read back.
 ///
@@ -90,6 +102,76 @@ pub enum ConsumeError {
     },
 }
 
+/// Client context of the `assign()`-only readers (`consume`, `--verify`, the resume point in
+/// [`crate::resume`]): librdkafka's messages about the group coordinator connection go to
+/// debug level (see the module notes: these readers never use the coordinator), everything
+/// else is logged as [`LoggingContext`] does.
+///
+/// ```
+/// use rdkafka::consumer::BaseConsumer;
+/// use rdkafka::config::FromClientConfigAndContext;
+/// use telegraf_execd_kafka_bridge::consume::ReaderContext;
+/// let mut c = rdkafka::ClientConfig::new();
+/// c.set("bootstrap.servers", "127.0.0.1:9092").set("group.id", "reader");
+/// let consumer = BaseConsumer::from_config_and_context(&c, ReaderContext)?;
+/// # drop(consumer);
+/// # Ok::<(), rdkafka::error::KafkaError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReaderContext;
+
+impl ReaderContext {
+    /// Whether a librdkafka log line or error reason is about the group coordinator
+    /// connection: librdkafka names that connection's thread and messages `GroupCoordinator`.
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::consume::ReaderContext;
+    /// assert!(ReaderContext::about_coordinator(
+    ///     "[thrd:GroupCoordinator]: GroupCoordinator: 127.0.0.1:4000: Connect failed"
+    /// ));
+    /// assert!(ReaderContext::about_coordinator("GroupCoordinator: 127.0.0.1:4000: Connect failed"));
+    /// assert!(!ReaderContext::about_coordinator("[thrd:127.0.0.1:4000/1]: 127.0.0.1:4000/1: Connect failed"));
+    /// ```
+    pub fn about_coordinator(text: &str) -> bool {
+        text.starts_with("GroupCoordinator:") || text.starts_with("[thrd:GroupCoordinator]")
+    }
+}
+
+impl ClientContext for ReaderContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        if Self::about_coordinator(log_message) {
+            log::debug!("librdkafka {fac} (unused group coordinator): {log_message}");
+        } else {
+            LoggingContext.log(level, fac, log_message);
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        if Self::about_coordinator(reason) {
+            log::debug!("kafka (unused group coordinator): {error}: {reason}");
+        } else {
+            LoggingContext.error(error, reason);
+        }
+    }
+}
+
+impl ConsumerContext for ReaderContext {}
+
+/// Errors a consumer's poll reports and then recovers from by itself. Their cause was already
+/// logged with the broker it concerns (librdkafka's `FAIL` lines), so the poll loop does not
+/// repeat them as warnings.
+fn recovers_by_itself(error: &KafkaError) -> bool {
+    matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::NotLeaderForPartition
+                | RDKafkaErrorCode::LeaderNotAvailable
+                | RDKafkaErrorCode::RequestTimedOut
+        )
+    )
+}
+
 /// Whether to stop at the end of the partitions or keep waiting for new messages.
 ///
 /// ```
@@ -119,7 +201,7 @@ pub struct ReadSummary {
 }
 
 /// Reads every partition of `topic` from the beginning, calling `on_message` for each message;
-/// `on_message` returns `false` to stop.
+/// `on_message` returns `false` to stop. [`read_topic_until`] can also be stopped from outside.
 ///
 /// ```no_run
 /// use telegraf_execd_kafka_bridge::consume::{read_topic, ReadMode};
@@ -136,6 +218,40 @@ pub fn read_topic(
     topic: &str,
     mode: ReadMode,
     timeout: Duration,
+    on_message: impl FnMut(TopicMessage) -> bool,
+) -> Result<ReadSummary, ConsumeError> {
+    read_topic_until(
+        client,
+        topic,
+        mode,
+        timeout,
+        &AtomicBool::new(false),
+        on_message,
+    )
+}
+
+/// [`read_topic`] that also ends, within about 100 ms and without an error, once `stop` is set
+/// (by a signal handler, say), even while no message arrives.
+///
+/// ```no_run
+/// use std::sync::atomic::AtomicBool;
+/// use telegraf_execd_kafka_bridge::consume::{read_topic_until, ReadMode};
+/// let mut c = rdkafka::ClientConfig::new();
+/// c.set("bootstrap.servers", "127.0.0.1:9092");
+/// let stop = AtomicBool::new(false); // set from another thread to end the read
+/// let summary = read_topic_until(&c, "weather", ReadMode::Follow, std::time::Duration::from_secs(30), &stop, |m| {
+///     println!("{m}");
+///     true
+/// })?;
+/// println!("{} messages", summary.messages);
+/// # Ok::<(), telegraf_execd_kafka_bridge::consume::ConsumeError>(())
+/// ```
+pub fn read_topic_until(
+    client: &ClientConfig,
+    topic: &str,
+    mode: ReadMode,
+    timeout: Duration,
+    stop: &AtomicBool,
     mut on_message: impl FnMut(TopicMessage) -> bool,
 ) -> Result<ReadSummary, ConsumeError> {
     let kafka = |source| ConsumeError::Kafka {
@@ -144,14 +260,15 @@ pub fn read_topic(
     };
     let mut config = client.clone();
     config
+        // Required by assign(), never used: see the module notes and `ReaderContext`.
         .set("group.id", "telegraf-execd-kafka-bridge-consume")
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "true")
         .set("isolation.level", "read_uncommitted")
         .set("fetch.wait.max.ms", "100");
-    let consumer: BaseConsumer<LoggingContext> =
-        BaseConsumer::from_config_and_context(&config, LoggingContext).map_err(kafka)?;
+    let consumer: BaseConsumer<ReaderContext> =
+        BaseConsumer::from_config_and_context(&config, ReaderContext).map_err(kafka)?;
     let partitions = partition_count(consumer.client(), topic, timeout)?;
     // Explicit start offsets: a logical `Offset::Beginning` costs librdkafka an extra offset
     // query of about half a second.
@@ -169,7 +286,7 @@ pub fn read_topic(
     let mut count = 0u64;
     let mut deadline = Instant::now() + timeout;
     loop {
-        if mode == ReadMode::ToEnd && open.is_empty() {
+        if stop.load(Ordering::Relaxed) || (mode == ReadMode::ToEnd && open.is_empty()) {
             break;
         }
         if mode == ReadMode::ToEnd && Instant::now() > deadline {
@@ -183,6 +300,7 @@ pub fn read_topic(
             Some(Err(KafkaError::PartitionEOF(p))) => {
                 open.remove(&p);
             }
+            Some(Err(e)) if recovers_by_itself(&e) => log::debug!("reading {topic:?}: {e}"),
             Some(Err(e)) => log::warn!("reading {topic:?}: {e}"),
             Some(Ok(m)) => {
                 // Progress extends the deadline: the timeout bounds stalls, not topic size.
@@ -212,207 +330,4 @@ pub fn read_topic(
         messages: count,
         partitions,
     })
-}
-
-/// Running min/mean/max of one numeric field.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FieldStats {
-    /// Smallest value.
-    pub min: f64,
-    /// Largest value.
-    pub max: f64,
-    /// Sum, for the mean.
-    pub sum: f64,
-    /// Number of values.
-    pub count: u64,
-}
-
-impl FieldStats {
-    fn add(&mut self, v: f64) {
-        self.min = self.min.min(v);
-        self.max = self.max.max(v);
-        self.sum += v;
-        self.count += 1;
-    }
-
-    /// Mean of the values seen.
-    ///
-    /// ```
-    /// let s = telegraf_execd_kafka_bridge::consume::FieldStats { min: 1.0, max: 3.0, sum: 4.0, count: 2 };
-    /// assert_eq!(s.mean(), 2.0);
-    /// ```
-    pub fn mean(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum / self.count as f64
-        }
-    }
-}
-
-/// Per-station statistics over line-protocol (or `lp json`) message values.
-///
-/// ```
-/// use telegraf_execd_kafka_bridge::consume::StationStats;
-/// let mut s = StationStats::new("station");
-/// s.add(b"weather,station=paris temperature=20.0,humidity=50i 1\n");
-/// s.add(b"weather,station=paris temperature=22.0 2\n");
-/// let t = s.field("paris", "temperature").unwrap();
-/// assert_eq!((t.min, t.mean(), t.max), (20.0, 21.0, 22.0));
-/// assert_eq!(s.messages("paris"), 2);
-/// ```
-#[derive(Debug, Clone)]
-pub struct StationStats {
-    tag: String,
-    stations: BTreeMap<String, (u64, BTreeMap<String, FieldStats>)>,
-    unparsable: u64,
-}
-
-impl StationStats {
-    /// Statistics grouped by the value of `tag`.
-    ///
-    /// ```
-    /// let s = telegraf_execd_kafka_bridge::consume::StationStats::new("station");
-    /// assert_eq!(s.unparsable(), 0);
-    /// ```
-    pub fn new(tag: impl Into<String>) -> Self {
-        StationStats {
-            tag: tag.into(),
-            stations: BTreeMap::new(),
-            unparsable: 0,
-        }
-    }
-
-    /// Adds one message value.
-    ///
-    /// ```
-    /// let mut s = telegraf_execd_kafka_bridge::consume::StationStats::new("station");
-    /// s.add(b"not line protocol");
-    /// assert_eq!(s.unparsable(), 1);
-    /// ```
-    pub fn add(&mut self, value: &[u8]) {
-        let Some((station, numbers)) = self.numeric_fields(value) else {
-            self.unparsable += 1;
-            return;
-        };
-        let entry = self.stations.entry(station).or_default();
-        entry.0 += 1;
-        for (key, v) in numbers {
-            entry
-                .1
-                .entry(key)
-                .or_insert(FieldStats {
-                    min: f64::INFINITY,
-                    max: f64::NEG_INFINITY,
-                    sum: 0.0,
-                    count: 0,
-                })
-                .add(v);
-        }
-    }
-
-    fn numeric_fields(&self, value: &[u8]) -> Option<(String, Vec<(String, f64)>)> {
-        if value.first() == Some(&b'{') {
-            let v: serde_json::Value = serde_json::from_slice(value).ok()?;
-            let station = v["tags"]
-                .as_array()?
-                .iter()
-                .find(|t| t[0] == self.tag.as_str())
-                .and_then(|t| t[1].as_str())
-                .unwrap_or("-")
-                .to_string();
-            let numbers = v["fields"]
-                .as_array()?
-                .iter()
-                .filter_map(|f| Some((f[0].as_str()?.to_string(), f[1]["value"].as_f64()?)))
-                .collect();
-            return Some((station, numbers));
-        }
-        let point = parse_point(value, Precision::Nanoseconds).ok()?;
-        let station = point.tag(&self.tag).unwrap_or("-").to_string();
-        let numbers = point
-            .fields
-            .iter()
-            .filter_map(|f| {
-                let v = match f.value {
-                    FieldValue::Float(v) => v,
-                    FieldValue::Integer(v) => v as f64,
-                    FieldValue::UInteger(v) => v as f64,
-                    _ => return None,
-                };
-                Some((f.key.to_string(), v))
-            })
-            .collect();
-        Some((station, numbers))
-    }
-
-    /// Statistics of one field of one station.
-    ///
-    /// ```
-    /// let s = telegraf_execd_kafka_bridge::consume::StationStats::new("station");
-    /// assert!(s.field("paris", "temperature").is_none());
-    /// ```
-    pub fn field(&self, station: &str, field: &str) -> Option<&FieldStats> {
-        self.stations.get(station)?.1.get(field)
-    }
-
-    /// Messages seen for one station.
-    ///
-    /// ```
-    /// assert_eq!(telegraf_execd_kafka_bridge::consume::StationStats::new("s").messages("x"), 0);
-    /// ```
-    pub fn messages(&self, station: &str) -> u64 {
-        self.stations.get(station).map_or(0, |s| s.0)
-    }
-
-    /// Values that were neither line protocol nor `lp json`.
-    ///
-    /// ```
-    /// assert_eq!(telegraf_execd_kafka_bridge::consume::StationStats::new("s").unparsable(), 0);
-    /// ```
-    pub fn unparsable(&self) -> u64 {
-        self.unparsable
-    }
-
-    /// A text table: one line per station and field, `elapsed` giving the message rates.
-    ///
-    /// ```
-    /// let mut s = telegraf_execd_kafka_bridge::consume::StationStats::new("station");
-    /// s.add(b"weather,station=a t=1.0 1\n");
-    /// let table = s.render(std::time::Duration::from_secs(1));
-    /// assert!(table.contains("a"), "{table}");
-    /// assert!(table.contains("1.0/s"), "{table}");
-    /// ```
-    pub fn render(&self, elapsed: Duration) -> String {
-        let secs = elapsed.as_secs_f64().max(1e-9);
-        let mut out = format!(
-            "{:<24} {:>10} {:>10}  {:<20} {:>12} {:>12} {:>12}\n",
-            self.tag, "messages", "rate", "field", "min", "mean", "max"
-        );
-        for (station, (count, fields)) in &self.stations {
-            let rate = format!("{:.1}/s", *count as f64 / secs);
-            let mut first = true;
-            for (name, f) in fields {
-                let (s, c, r) = if first {
-                    (station.as_str(), count.to_string(), rate.clone())
-                } else {
-                    ("", String::new(), String::new())
-                };
-                first = false;
-                out.push_str(&format!(
-                    "{s:<24} {c:>10} {r:>10}  {name:<20} {:>12.3} {:>12.3} {:>12.3}\n",
-                    f.min,
-                    f.mean(),
-                    f.max
-                ));
-            }
-            if fields.is_empty() {
-                out.push_str(&format!("{station:<24} {count:>10} {rate:>10}\n"));
-            }
-        }
-        if self.unparsable > 0 {
-            out.push_str(&format!("unparsable values: {}\n", self.unparsable));
-        }
-        out
-    }
 }

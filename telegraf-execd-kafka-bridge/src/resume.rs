@@ -50,7 +50,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::kafka::LoggingContext;
+use crate::consume::ReaderContext;
 use crate::position::{ExportPosition, HEADER_POSITION, HEADER_WATERMARK, PositionParseError};
 
 /// What the last bridge message of one partition says.
@@ -258,8 +258,8 @@ pub fn read_tails(
         topic: topic.to_string(),
         source,
     };
-    let consumer: BaseConsumer<LoggingContext> =
-        BaseConsumer::from_config_and_context(&tail_reader_config(client), LoggingContext)
+    let consumer: BaseConsumer<ReaderContext> =
+        BaseConsumer::from_config_and_context(&tail_reader_config(client), ReaderContext)
             .map_err(kafka)?;
     let count = usize::try_from(partitions).unwrap_or(0);
     let mut tails = vec![PartitionTail::default(); count];
@@ -307,7 +307,10 @@ pub fn read_tails(
     Ok(tails)
 }
 
-/// The consumer settings for reading tails: no group, no commits, stop at the partition end.
+/// The consumer settings for reading tails: no group membership, no commits, stop at the
+/// partition end. The `group.id` is there only because librdkafka's `assign()` requires one; the
+/// group coordinator it makes librdkafka look up is never used (see [`crate::consume`]), and
+/// [`ReaderContext`] keeps that connection's trouble out of the warnings.
 fn tail_reader_config(client: &ClientConfig) -> ClientConfig {
     let mut config = client.clone();
     for key in [
@@ -343,7 +346,7 @@ fn remaining(deadline: Instant, topic: &str, waited: Duration) -> Result<Duratio
 /// Polls until every partition in `todo` reported its end, keeping the newest bridge message.
 /// Returns the partitions that yielded any message at all.
 fn read_to_end(
-    consumer: &BaseConsumer<LoggingContext>,
+    consumer: &BaseConsumer<ReaderContext>,
     topic: &str,
     todo: &[i32],
     tails: &mut [PartitionTail],

@@ -1,0 +1,69 @@
+//! A child process's stdout and stderr, collected line by line by two threads while it runs.
+//! Accessors hand out copies, so no lock is held while a test asserts (and formats a report).
+//! The child is killed when this is dropped, so a failing test leaves no `--follow` reader behind.
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::Child;
+use std::sync::{Arc, Mutex};
+
+pub struct ChildOutput {
+    pub child: Child,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&lines);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        }
+    });
+    lines
+}
+
+impl ChildOutput {
+    /// Takes over the child and its piped stdout and stderr.
+    pub fn collect(mut child: Child) -> ChildOutput {
+        ChildOutput {
+            stdout: collect(child.stdout.take().expect("stdout piped")),
+            stderr: collect(child.stderr.take().expect("stderr piped")),
+            child,
+        }
+    }
+
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Both streams, for assertion messages.
+    pub fn report(&self) -> String {
+        format!(
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout().join("\n"),
+            self.stderr().join("\n")
+        )
+    }
+}
+
+impl Drop for ChildOutput {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
