@@ -149,20 +149,49 @@ pub struct NameScan {
 /// ```
 #[inline]
 pub fn scan_name(input: &[u8], class_: NameClass) -> NameScan {
+    let (end, escapes) = scan_name_escapes(input, class_);
+    NameScan {
+        end,
+        escaped: escapes != Escapes::NONE,
+    }
+}
+
+/// Where the escaping backslashes of a name token are: bit `k` of `mask` is set when byte `k`
+/// is one; `beyond` when there are some past the first 64 bytes. Lets the decoder copy the
+/// runs between them without scanning the token again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Escapes {
+    pub(crate) mask: u64,
+    pub(crate) beyond: bool,
+}
+
+impl Escapes {
+    pub(crate) const NONE: Escapes = Escapes {
+        mask: 0,
+        beyond: false,
+    };
+}
+
+/// [`scan_name`] with the positions of the escapes.
+#[inline(always)]
+pub(crate) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Escapes) {
     let (stop, esc) = class_.masks();
     let mut i = 0;
-    let mut escaped = false;
+    let mut escapes = Escapes::NONE;
     loop {
         i = run_until(input, i, stop);
         match input.get(i) {
             Some(b'\\') => match input.get(i + 1) {
                 Some(&next) if class(next) & esc != 0 => {
-                    escaped = true;
+                    match 1u64.checked_shl(i as u32) {
+                        Some(bit) if i < 64 => escapes.mask |= bit,
+                        _ => escapes.beyond = true,
+                    }
                     i += 2;
                 }
                 _ => i += 1,
             },
-            _ => return NameScan { end: i, escaped },
+            _ => return (i, escapes),
         }
     }
 }
@@ -296,18 +325,25 @@ pub struct StringScan {
 /// ```
 #[inline]
 pub fn string_end(input: &[u8]) -> Option<StringScan> {
+    string_end_escapes(input).map(|(scan, _)| scan)
+}
+
+/// [`string_end`] with the positions of the decodable escapes (each one's backslash).
+#[inline(always)]
+pub(crate) fn string_end_escapes(input: &[u8]) -> Option<(StringScan, Escapes)> {
     let mut i = 0;
-    let mut escaped = false;
+    let mut escapes = Escapes::NONE;
     let mut newlines = 0;
     loop {
         i = run_until(input, i, STRING_STOP);
         match *input.get(i)? {
             b'"' => {
-                return Some(StringScan {
+                let scan = StringScan {
                     end: i,
-                    escaped,
+                    escaped: escapes != Escapes::NONE,
                     newlines,
-                });
+                };
+                return Some((scan, escapes));
             }
             b'\n' => {
                 newlines += 1;
@@ -318,7 +354,12 @@ pub fn string_end(input: &[u8]) -> Option<StringScan> {
                 // a pair, so skipping the next byte finds the same closing quote as the Go
                 // decoder. A skipped LF still counts as a line.
                 let next = *input.get(i + 1)?;
-                escaped |= matches!(next, b'"' | b'\\' | b'n' | b'r' | b't');
+                if matches!(next, b'"' | b'\\' | b'n' | b'r' | b't') {
+                    match 1u64.checked_shl(i as u32) {
+                        Some(bit) if i < 64 => escapes.mask |= bit,
+                        _ => escapes.beyond = true,
+                    }
+                }
                 newlines += usize::from(next == b'\n');
                 i += 2;
             }

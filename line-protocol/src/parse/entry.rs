@@ -14,7 +14,7 @@ use super::value;
 use crate::error::{Element, NumberError, ParseErrorKind};
 use crate::point::{Point, Tag};
 use crate::precision::Precision;
-use crate::scan::{self, NameClass};
+use crate::scan::{self, Escapes, NameClass};
 
 /// What one call of [`parse_entry`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,13 +248,14 @@ pub(super) fn name<'a>(
     element: Element,
     pool: &mut StringPool,
 ) -> PResult<'a, Cow<'a, str>> {
-    let s = scan::scan_name(i, class);
-    let (raw, rest) = i.split_at(s.end);
+    let (end, escapes) = scan::scan_name_escapes(i, class);
+    let escaped = escapes != Escapes::NONE;
+    let (raw, rest) = i.split_at(end);
     match src.str_of(raw) {
-        Ok(v) if s.escaped => Ok((rest, decoded_name(v, class, pool))),
+        Ok(v) if escaped => Ok((rest, decoded_name(v, escapes, class, pool))),
         Ok(v) => Ok((rest, Cow::Borrowed(v))),
         // A decoded token is reported at its start, an escape-free one at the bad byte.
-        Err(_) if s.escaped => fail(i, ParseErrorKind::InvalidUtf8 { element }),
+        Err(_) if escaped => fail(i, ParseErrorKind::InvalidUtf8 { element }),
         Err(e) => fail(
             &i[e.valid_up_to()..],
             ParseErrorKind::InvalidUtf8 { element },
@@ -266,9 +267,14 @@ pub(super) fn name<'a>(
 /// already known to be valid UTF-8.
 #[cold]
 #[inline(never)]
-fn decoded_name<'a>(raw: &str, class: NameClass, pool: &mut StringPool) -> Cow<'a, str> {
+fn decoded_name<'a>(
+    raw: &str,
+    escapes: Escapes,
+    class: NameClass,
+    pool: &mut StringPool,
+) -> Cow<'a, str> {
     let mut out = pool.take();
-    escape::decode_name_into(raw, class, &mut out);
+    escape::decode_name_at(raw, escapes, class, &mut out);
     Cow::Owned(out)
 }
 

@@ -119,7 +119,7 @@ fn string_value<'a>(
     pool: &mut StringPool,
 ) -> PResult<'a, Field<'a>> {
     let content = &v[1..];
-    let Some(s) = scan::string_end(content) else {
+    let Some((s, escapes)) = scan::string_end_escapes(content) else {
         // Go scans to the end of the input looking for the closing quote, so nothing after
         // an unterminated string is parsed.
         return Err(nom::Err::Failure(Failure {
@@ -135,7 +135,7 @@ fn string_value<'a>(
     let decoded = match src.str_of(raw) {
         Ok(text) if s.escaped => {
             let mut out = pool.take();
-            escape::decode_string_into(text, &mut out);
+            escape::decode_string_at(text, escapes, &mut out);
             Some(Cow::Owned(out))
         }
         Ok(text) => Some(Cow::Borrowed(text)),
