@@ -92,8 +92,9 @@ struct ConsumeArgs {
     #[arg(long = "stats-tag", value_name = "TAG", default_value = "station")]
     stats_tag: String,
     /// Compare the topic with InfluxDB: report missing, duplicated and out-of-order points;
-    /// exit 1 on any problem. Memory: 32 bytes per message read plus each distinct series key
-    /// once (about 32 MB per million messages, up to twice that while reading).
+    /// exit 1 on any problem. Memory: 32 bytes per message read (up to twice that while
+    /// reading) plus each distinct series key once, on top of librdkafka's fetch buffer
+    /// (`queued.max.messages.kbytes`, 64 MB by default).
     #[arg(long, conflicts_with = "follow")]
     verify: bool,
     /// With --verify, check only points at or before this time (RFC 3339 or ns).

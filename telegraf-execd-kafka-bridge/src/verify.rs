@@ -14,7 +14,7 @@
 //!
 //! Memory: every message read is remembered until the comparison, in 32 bytes plus each
 //! distinct series key once (`positions`): about 32 MB per million messages, twice that at
-//! most while the list grows. InfluxDB's side is streamed.
+//! most while the list grows, plus librdkafka's fetch buffer. InfluxDB's side is streamed.
 
 use std::time::Duration;
 
