@@ -196,3 +196,7 @@ pub(crate) async fn msgpack_http_error(mut resp: Response, url: &str, timeout: D
 #[cfg(all(test, feature = "test-server"))]
 #[path = "row_stream_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "row_stream_shape_tests.rs"]
+mod shape_tests;
