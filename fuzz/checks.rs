@@ -119,13 +119,8 @@ pub fn check_reader(data: &[u8]) {
         let Some(want) = expected.get(seen) else {
             panic!("reader yields more than parse_lines: extra {got:?}");
         };
-        let agree = match (&got, want) {
-            (Ok(a), Ok(b)) => same_point(a, b),
-            (Err(a), Err(b)) => a == b,
-            _ => false,
-        };
         assert!(
-            agree,
+            same_item(&got, want),
             "item {seen}: reader gives {got:?}, parse_lines gives {want:?}"
         );
         seen += 1;
@@ -136,6 +131,15 @@ pub fn check_reader(data: &[u8]) {
         "reader yields fewer items than parse_lines"
     );
     check_reuse(data, &expected);
+}
+
+/// Two parse results agree: the same point ([`same_point`]) or the same error.
+fn same_item(a: &Result<Point<'_>, ParseError>, b: &Result<Point<'_>, ParseError>) -> bool {
+    match (a, b) {
+        (Ok(a), Ok(b)) => same_point(a, b),
+        (Err(a), Err(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Reusing one `Point` (and the decoded-string buffers behind it) must give exactly the points
@@ -161,13 +165,8 @@ fn check_reuse(data: &[u8], expected: &[Result<Point<'static>, ParseError>]) {
     for (how, got) in [("next_into", &reused), ("next_point_with", &streamed)] {
         assert_eq!(got.len(), expected.len(), "{how} yields another item count");
         for (k, (a, b)) in got.iter().zip(expected).enumerate() {
-            let agree = match (a, b) {
-                (Ok(a), Ok(b)) => same_point(a, b),
-                (Err(a), Err(b)) => a == b,
-                _ => false,
-            };
             assert!(
-                agree,
+                same_item(a, b),
                 "item {k}: {how} gives {a:?}, parse_lines gives {b:?}"
             );
         }
