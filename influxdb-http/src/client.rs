@@ -195,9 +195,11 @@ fn write_url(config: &ClientConfig) -> Result<Url, Error> {
 /// Largest error body read; InfluxDB's are one short JSON object.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Turns a non-2xx response into [`Error::Http`], quoting InfluxDB's reason.
+/// Turns a non-2xx response into [`Error::Http`], quoting InfluxDB's reason: the body's
+/// (JSON, or msgpack when the query asked for it), else `X-Influxdb-Error`, else the status.
 pub(crate) async fn error_from_response(mut resp: Response, url: &str, timeout: Duration) -> Error {
     let status = resp.status();
+    let msgpack = crate::row_stream::is_msgpack(&resp);
     let header_reason = resp
         .headers()
         .get("X-Influxdb-Error")
@@ -217,14 +219,19 @@ pub(crate) async fn error_from_response(mut resp: Response, url: &str, timeout: 
         }
     }
     body.truncate(MAX_ERROR_BODY);
-    let reason = reason_from_body(&body)
-        .or(header_reason)
-        .unwrap_or_else(|| {
-            status
-                .canonical_reason()
-                .unwrap_or("no reason given")
-                .to_owned()
-        });
+    let body_reason = if msgpack {
+        crate::rows_msgpack::decode_document(&body)
+            .ok()
+            .and_then(|d| d.error)
+    } else {
+        reason_from_body(&body)
+    };
+    let reason = body_reason.or(header_reason).unwrap_or_else(|| {
+        status
+            .canonical_reason()
+            .unwrap_or("no reason given")
+            .to_owned()
+    });
     Error::Http {
         url: url.to_owned(),
         status: status.as_u16(),

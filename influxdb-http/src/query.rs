@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::client::{error_from_response, shown_url};
-use crate::row_stream::{is_msgpack, msgpack_http_error};
+use crate::row_stream::is_msgpack;
 use crate::{Error, InfluxClient, RowStream, SeriesStream};
 
 use crate::row_stream::MSGPACK;
@@ -271,9 +271,6 @@ impl InfluxClient {
         let shown = shown_url(&url);
         let sent = match request.send().await {
             Ok(r) if r.status().is_success() => Ok(r),
-            Ok(r) if is_msgpack(&r) => {
-                Err(msgpack_http_error(r, &shown, self.config.timeout).await)
-            }
             Ok(r) => Err(error_from_response(r, &shown, self.config.timeout).await),
             Err(e) => Err(Error::from_reqwest(e, &shown, self.config.timeout)),
         };

@@ -13,9 +13,6 @@ use crate::{Error, RowSeries, rows_json, rows_msgpack};
 /// The msgpack media type InfluxDB 1.x answers queries in on request.
 pub(crate) const MSGPACK: &str = "application/x-msgpack";
 
-/// Largest error body read; InfluxDB's are one short object.
-const MAX_ERROR_BODY: usize = 64 * 1024;
-
 /// The typed series chunks of a query result; see
 /// [`InfluxClient::query_rows`](crate::InfluxClient::query_rows).
 ///
@@ -158,39 +155,6 @@ pub(crate) fn is_msgpack(response: &Response) -> bool {
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with(MSGPACK))
-}
-
-/// A non-2xx msgpack answer as [`Error::Http`]: the reason from `X-Influxdb-Error`, else the
-/// body's `error`, else the status text.
-pub(crate) async fn msgpack_http_error(mut resp: Response, url: &str, timeout: Duration) -> Error {
-    let status = resp.status();
-    let header_reason = resp
-        .headers()
-        .get("X-Influxdb-Error")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let mut body = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) if body.len() < MAX_ERROR_BODY => body.extend_from_slice(&chunk),
-            Ok(_) => break,
-            Err(e) => return Error::from_reqwest(e, url, timeout),
-        }
-    }
-    let reason = header_reason
-        .or_else(|| rows_msgpack::decode_document(&body).ok()?.error)
-        .unwrap_or_else(|| {
-            status
-                .canonical_reason()
-                .unwrap_or("no reason given")
-                .to_owned()
-        });
-    Error::Http {
-        url: url.to_owned(),
-        status: status.as_u16(),
-        reason,
-        retry_after: None,
-    }
 }
 
 #[cfg(all(test, feature = "test-server"))]
