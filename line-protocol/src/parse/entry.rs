@@ -252,7 +252,7 @@ pub(super) fn name<'a>(
     let escaped = escapes != Escapes::NONE;
     let (raw, rest) = i.split_at(end);
     match src.str_of(raw) {
-        Ok(v) if escaped => Ok((rest, decoded_name(v, escapes, class, pool))),
+        Ok(v) if escaped => Ok((rest, decoded_name(v, i, escapes, class, pool))),
         Ok(v) => Ok((rest, Cow::Borrowed(v))),
         // A decoded token is reported at its start, an escape-free one at the bad byte.
         Err(_) if escaped => fail(i, ParseErrorKind::InvalidUtf8 { element }),
@@ -269,12 +269,13 @@ pub(super) fn name<'a>(
 #[inline(never)]
 fn decoded_name<'a>(
     raw: &str,
+    window: &[u8],
     escapes: Escapes,
     class: NameClass,
     pool: &mut StringPool,
 ) -> Cow<'a, str> {
     let mut out = pool.take();
-    escape::decode_name_at(raw, escapes, class, &mut out);
+    escape::decode_name_at(raw, window, escapes, class, &mut out);
     Cow::Owned(out)
 }
 

