@@ -4,15 +4,13 @@
 //! recycled) as it is parsed. Byte scanning is delegated to [`crate::scan`]; this module
 //! decides what the delimiters mean and which error a line gets.
 
-use std::borrow::Cow;
-
-use super::escape;
 use super::field::field;
 use super::input::{Failure, PResult, Src, bad_byte, fail, is_control, is_line_end, line_end};
 use super::pool::StringPool;
+use super::token::{Escaped, Token};
 use super::value;
 use crate::error::{Element, NumberError, ParseErrorKind};
-use crate::point::{Point, Tag};
+use crate::point::{Field, Point, Tag};
 use crate::precision::Precision;
 use crate::scan::{self, Escapes, NameClass};
 
@@ -138,23 +136,6 @@ fn keep_first(point: &mut Point<'_>, filled: &Filled, pool: &mut StringPool) {
     }
 }
 
-/// Writes `item` at index `n` of `v`, replacing a previous point's entry if there is one,
-/// whose decoded strings go back to the pool through `give`. Entries are written in order,
-/// so `n <= v.len()`.
-#[inline(always)]
-fn store<T>(
-    v: &mut Vec<T>,
-    n: usize,
-    item: T,
-    pool: &mut StringPool,
-    give: fn(&mut StringPool, T),
-) {
-    match v.get_mut(n) {
-        Some(slot) => give(pool, std::mem::replace(slot, item)),
-        None => v.push(item),
-    }
-}
-
 /// `measurement {"," tag} SP+ field {"," field} [SP+ timestamp] SP* line-end`
 fn point_line<'a>(
     src: Src<'a>,
@@ -165,20 +146,29 @@ fn point_line<'a>(
     newlines: &mut usize,
     filled: &mut Filled,
 ) -> PResult<'a, ()> {
-    let (mut i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement, pool)?;
+    let (mut i, measurement) = name(src, i, NameClass::Measurement, Element::Measurement)?;
     if measurement.is_empty() {
         return match i.first() {
             Some(b',') => fail(i, ParseErrorKind::EmptyMeasurement),
             _ => fail(i, bad_byte(i, Element::Measurement)),
         };
     }
-    pool.give(std::mem::replace(&mut point.measurement, measurement));
+    measurement.store(&mut point.measurement, pool);
 
-    // `{"," tag}`, written as a loop rather than a nom fold so that the tag parser and the
-    // store can both use the pool.
+    // `{"," tag}`, written as a loop rather than a nom fold so that each tag is stored as
+    // soon as it is parsed: into the slot a previous point left, reusing its buffers.
     while let [b',', after @ ..] = i {
-        let (rest, t) = tag(src, after, pool)?;
-        store(&mut point.tags, filled.tags, t, pool, StringPool::give_tag);
+        let (rest, (key, value)) = tag(src, after)?;
+        match point.tags.get_mut(filled.tags) {
+            Some(slot) => {
+                key.store(&mut slot.key, pool);
+                value.store(&mut slot.value, pool);
+            }
+            None => point.tags.push(Tag {
+                key: key.into_cow(pool),
+                value: value.into_cow(pool),
+            }),
+        }
         filled.tags += 1;
         i = rest;
     }
@@ -191,22 +181,29 @@ fn point_line<'a>(
         };
         return fail(i, series_key_end_error(i, last));
     }
-    let i = &i[scan::spaces(i)..];
+    let mut i = &i[scan::spaces(i)..];
 
-    let (mut i, first) = field(src, i, true, newlines, pool)?;
-    store(&mut point.fields, 0, first, pool, StringPool::give_field);
-    filled.fields = 1;
-    while let [b',', after @ ..] = i {
-        let (rest, f) = field(src, after, false, newlines, pool)?;
-        store(
-            &mut point.fields,
-            filled.fields,
-            f,
-            pool,
-            StringPool::give_field,
-        );
+    // `field {"," field}`, stored the same way.
+    loop {
+        let (rest, (key, value)) = field(src, i, filled.fields == 0, newlines)?;
+        match point.fields.get_mut(filled.fields) {
+            Some(slot) => {
+                key.store(&mut slot.key, pool);
+                value.store(&mut slot.value, pool);
+            }
+            None => point.fields.push(Field {
+                key: key.into_cow(pool),
+                value: value.into_field_value(pool),
+            }),
+        }
         filled.fields += 1;
-        i = rest;
+        match rest {
+            [b',', after @ ..] => i = after,
+            _ => {
+                i = rest;
+                break;
+            }
+        }
     }
 
     // After the field set: the byte here is SP, CR, LF or the end (checked by `field`).
@@ -238,22 +235,30 @@ fn series_key_end_error(i: &[u8], last: Element) -> ParseErrorKind {
     }
 }
 
-/// A measurement, key or tag value: borrowed when escape-free, decoded otherwise; UTF-8 checked.
-/// Inlined so that each call site gets the scanner specialised for its class.
+/// A measurement, key or tag value: borrowed when escape-free, else with its escapes located
+/// for decoding when it is stored; UTF-8 checked. Inlined so that each call site gets the
+/// scanner specialised for its class.
 #[inline(always)]
 pub(super) fn name<'a>(
     src: Src<'a>,
     i: &'a [u8],
     class: NameClass,
     element: Element,
-    pool: &mut StringPool,
-) -> PResult<'a, Cow<'a, str>> {
+) -> PResult<'a, Token<'a>> {
     let (end, escapes) = scan::scan_name_escapes(i, class);
     let escaped = escapes != Escapes::NONE;
     let (raw, rest) = i.split_at(end);
     match src.str_of(raw) {
-        Ok(v) if escaped => Ok((rest, decoded_name(v, i, escapes, class, pool))),
-        Ok(v) => Ok((rest, Cow::Borrowed(v))),
+        Ok(raw) if escaped => Ok((
+            rest,
+            Token::Escaped(Escaped {
+                raw,
+                window: i,
+                escapes,
+                class: Some(class),
+            }),
+        )),
+        Ok(v) => Ok((rest, Token::Plain(v))),
         // A decoded token is reported at its start, an escape-free one at the bad byte.
         Err(_) if escaped => fail(i, ParseErrorKind::InvalidUtf8 { element }),
         Err(e) => fail(
@@ -263,28 +268,12 @@ pub(super) fn name<'a>(
     }
 }
 
-/// The rare path of [`name`], kept out of line: decode the escape sequences of a token
-/// already known to be valid UTF-8.
-#[cold]
-#[inline(never)]
-fn decoded_name<'a>(
-    raw: &str,
-    window: &[u8],
-    escapes: Escapes,
-    class: NameClass,
-    pool: &mut StringPool,
-) -> Cow<'a, str> {
-    let mut out = pool.take();
-    escape::decode_name_at(raw, window, escapes, class, &mut out);
-    Cow::Owned(out)
-}
-
 /// `tag-key "=" tag-value`, just after its comma.
-fn tag<'a>(src: Src<'a>, i: &'a [u8], pool: &mut StringPool) -> PResult<'a, Tag<'a>> {
+fn tag<'a>(src: Src<'a>, i: &'a [u8]) -> PResult<'a, (Token<'a>, Token<'a>)> {
     if matches!(i.first(), None | Some(b' ' | b'\r' | b'\n')) {
         return fail(i, ParseErrorKind::MissingTagKey);
     }
-    let (r, key) = name(src, i, NameClass::Key, Element::TagKey, pool)?;
+    let (r, key) = name(src, i, NameClass::Key, Element::TagKey)?;
     if key.is_empty() {
         return match i.first() {
             Some(b',' | b'=') => fail(i, ParseErrorKind::EmptyTagKey),
@@ -295,27 +284,17 @@ fn tag<'a>(src: Src<'a>, i: &'a [u8], pool: &mut StringPool) -> PResult<'a, Tag<
         if is_control(r) && !is_line_end(r) && r.first() != Some(&b'\r') {
             return fail(r, bad_byte(r, Element::TagKey));
         }
-        return fail(
-            r,
-            ParseErrorKind::MissingTagEquals {
-                key: key.into_owned(),
-            },
-        );
+        return fail(r, ParseErrorKind::MissingTagEquals { key: key.to_text() });
     }
     let v = &r[1..];
-    let (rest, value) = name(src, v, NameClass::Key, Element::TagValue, pool)?;
+    let (rest, value) = name(src, v, NameClass::Key, Element::TagValue)?;
     if value.is_empty() {
         if is_control(v) && !is_line_end(v) {
             return fail(v, bad_byte(v, Element::TagValue));
         }
-        return fail(
-            v,
-            ParseErrorKind::EmptyTagValue {
-                key: key.into_owned(),
-            },
-        );
+        return fail(v, ParseErrorKind::EmptyTagValue { key: key.to_text() });
     }
-    Ok((rest, Tag { key, value }))
+    Ok((rest, (key, value)))
 }
 
 /// `[-]digits` then spaces and the line end, scaled to nanoseconds with an overflow check.

@@ -65,8 +65,8 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
     }
     let mut bytes = std::mem::take(out).into_bytes();
     let start = bytes.len();
-    bytes.reserve(MAX + BLOCK);
-    let spare = &mut bytes.spare_capacity_mut()[..MAX + BLOCK];
+    bytes.reserve(n + BLOCK);
+    let spare = &mut bytes.spare_capacity_mut()[..n + BLOCK];
     let (mut j, mut k, mut m) = (0, 0, mask);
     let mut escapes_ok = true;
     loop {
@@ -82,7 +82,8 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
         // The run `k..end` in blocks; a block's bytes past the run are overwritten next.
         let (mut from, mut to) = (k, j);
         while from < end {
-            // In bounds: `from < n` and `window` holds `n + BLOCK` bytes; `to < MAX`.
+            // In bounds: `from < n` and `window` holds `n + BLOCK` bytes; `to < n` (decoding
+            // only shortens).
             for (slot, &b) in spare[to..to + BLOCK]
                 .iter_mut()
                 .zip(&window[from..from + BLOCK])
@@ -105,7 +106,7 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
             k = end + 1;
         }
     }
-    if !escapes_ok || j > MAX {
+    if !escapes_ok || j > n {
         // `bytes` still has its old length: it is `out` unchanged.
         *out = String::from_utf8(bytes).unwrap_or_default();
         return false;

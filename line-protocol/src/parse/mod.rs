@@ -31,6 +31,7 @@ mod escape;
 mod field;
 mod input;
 mod pool;
+mod token;
 mod value;
 
 use crate::error::{ParseError, ParseErrorKind};
