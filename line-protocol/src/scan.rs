@@ -180,83 +180,26 @@ impl Escapes {
             self.beyond = true;
         }
     }
-
-    /// Notes the escaping backslashes flagged (high bit per byte) in the word at byte `at`.
-    #[inline(always)]
-    fn record_word(&mut self, at: usize, flags: u64) {
-        if flags != 0 {
-            self.record_bits(at, byte_bits(flags));
-        }
-    }
-
-    /// Notes the escaping backslashes at the set bits of `bits` (bit `k` = byte `at + k`).
-    #[inline(always)]
-    fn record_bits(&mut self, at: usize, bits: u64) {
-        if bits == 0 {
-            return;
-        }
-        if at < 64 {
-            self.mask |= bits << at;
-            self.beyond |= at > 56 && bits >> (64 - at) != 0;
-        } else {
-            self.beyond = true;
-        }
-    }
 }
 
 /// [`scan_name`] with the positions of the escapes.
 #[inline(always)]
 pub(crate) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Escapes) {
-    let (stop, _) = class_.masks();
-    // Escape-free tokens, the common case, end at the first stop byte.
-    let i = run_until(input, 0, stop);
-    match input.get(i) {
-        Some(b'\\') => escaped_name(input, i, class_),
-        _ => (i, Escapes::NONE),
-    }
-}
-
-/// The rest of [`scan_name_escapes`] from the token's first backslash at `i`, a word at a time:
-/// each word's escaping backslashes and real stop bytes come out of byte masks, so escapes do
-/// not end the word loop.
-#[inline(never)]
-fn escaped_name(input: &[u8], mut i: usize, class_: NameClass) -> (usize, Escapes) {
-    let key = class_ == NameClass::Key;
+    let (stop, esc) = class_.masks();
+    let mut i = 0;
     let mut escapes = Escapes::NONE;
-    // Whether the previous word ended in a backslash (which escapes this word's first byte
-    // when that byte is escapable).
-    let mut pending = false;
     loop {
-        let x = padded_word(input, i);
-        let low = x & L7F;
-        let comma = differs(low, b',');
-        let space = differs(low, b' ');
-        let equals = if key { differs(low, b'=') } else { u64::MAX };
-        // Each mask: high bit of a byte set when the byte is one of the set.
-        let esc = matches(comma & space & equals, x);
-        let stops = matches(
-            low.wrapping_add(LO * (0x80 - 0x21)) & comma & equals & differs(low, 0x7f),
-            x,
-        );
-        let backslash = matches(differs(low, b'\\'), x);
-        // A backslash escapes the byte after it when that byte is escapable (Go v2 rule);
-        // a backslash is never escapable itself, so escapes do not chain.
-        let escaping = backslash & (esc >> 8);
-        let first = if pending { esc & 0x80 } else { 0 };
-        if first != 0 {
-            escapes.record(i - 1);
+        i = run_until(input, i, stop);
+        match input.get(i) {
+            Some(b'\\') => match input.get(i + 1) {
+                Some(&next) if class(next) & esc != 0 => {
+                    escapes.record(i);
+                    i += 2;
+                }
+                _ => i += 1,
+            },
+            _ => return (i, escapes),
         }
-        let stops = stops & !((escaping << 8) | first);
-        if stops != 0 {
-            let k = stops.trailing_zeros() as usize / 8;
-            // Escapes past the stop belong to a later token.
-            let below = escaping & ((1u64 << (8 * k)) - 1);
-            escapes.record_word(i, below);
-            return (i + k, escapes);
-        }
-        escapes.record_word(i, escaping);
-        pending = backslash >> 63 != 0;
-        i += 8;
     }
 }
 
@@ -295,45 +238,6 @@ fn eq_bytes(x: u64, c: u8) -> u64 {
 #[inline(always)]
 fn lt_bytes(x: u64, n: u8) -> u64 {
     x.wrapping_sub(LO * u64::from(n)) & !x & HI
-}
-
-const L7F: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-
-/// For each byte of `low` (a word with the high bits cleared): high bit set when the byte is
-/// not `c` (`c < 0x80`). Exact in every byte, unlike [`eq_bytes`]; AND several to test for
-/// any of a set, then pass the result to [`matches`].
-#[inline(always)]
-fn differs(low: u64, c: u8) -> u64 {
-    (low ^ (LO * u64::from(c))).wrapping_add(L7F)
-}
-
-/// High bit set in each byte of `x` that matched: clear in `differ` (from [`differs`]) and
-/// below 0x80 in `x`.
-#[inline(always)]
-fn matches(differ: u64, x: u64) -> u64 {
-    !(differ | x) & HI
-}
-
-/// The high bit of each byte of `flags` gathered into bits 0–7 (byte `k` → bit `k`).
-#[inline(always)]
-fn byte_bits(flags: u64) -> u64 {
-    // Each byte's bit lands on a distinct bit of the top byte, so nothing carries.
-    (flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
-}
-
-/// Eight bytes of `input` from `i`, little-endian, padded with zero bytes past its end (a
-/// control byte: it stops every token and escapes nothing).
-#[inline(always)]
-fn padded_word(input: &[u8], i: usize) -> u64 {
-    match input.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        Some(chunk) => u64::from_le_bytes(*chunk),
-        None => {
-            let tail = input.get(i..).unwrap_or_default();
-            let mut word = [0u8; 8];
-            word[..tail.len()].copy_from_slice(tail);
-            u64::from_le_bytes(word)
-        }
-    }
 }
 
 /// The SWAR form of the class table for the stop sets used with [`run_until`].
@@ -431,98 +335,47 @@ pub fn string_end(input: &[u8]) -> Option<StringScan> {
     string_end_escapes(input).map(|(scan, _)| scan)
 }
 
+/// Whether a backslash before `b` is an escape in a string value: `\"` `\\` and Go v2's `\n`
+/// `\r` `\t` (the set the string decoder maps; a unit test there checks the two agree).
+#[inline(always)]
+pub(crate) fn is_string_escape(b: u8) -> bool {
+    matches!(b, b'"' | b'\\' | b'n' | b'r' | b't')
+}
+
 /// [`string_end`] with the positions of the decodable escapes (each one's backslash).
 #[inline(always)]
 pub(crate) fn string_end_escapes(input: &[u8]) -> Option<(StringScan, Escapes)> {
-    // Content without backslashes or LFs, the common case, ends at the first quote.
-    let i = run_until(input, 0, STRING_STOP);
-    match *input.get(i)? {
-        b'"' => {
-            let scan = StringScan {
-                end: i,
-                escaped: false,
-                newlines: 0,
-            };
-            Some((scan, Escapes::NONE))
-        }
-        _ => escaped_string(input, i),
-    }
-}
-
-/// Which bytes of a word a backslash escapes: index = the word's backslashes (bit per byte)
-/// plus bit 8 when the word's first byte is escaped by the previous word; value = the escaped
-/// bytes, bit 8 for the next word's first byte. In a string every backslash that is not
-/// itself escaped pairs with the byte after it (`\\` is a pair), so this is the same closing
-/// quote the Go decoder finds.
-static ESCAPED: [u16; 512] = {
-    let mut table = [0u16; 512];
-    let mut index = 0;
-    while index < 512 {
-        let mut escaped = 0u16;
-        let mut next_escaped = index >> 8 == 1;
-        let mut k = 0;
-        while k < 8 {
-            if next_escaped {
-                escaped |= 1 << k;
-                next_escaped = false;
-            } else if (index >> k) & 1 == 1 {
-                next_escaped = true;
-            }
-            k += 1;
-        }
-        if next_escaped {
-            escaped |= 1 << 8;
-        }
-        table[index] = escaped;
-        index += 1;
-    }
-    table
-};
-
-/// The rest of [`string_end_escapes`] from the first backslash or LF at `i`, a word at a time.
-#[inline(never)]
-fn escaped_string(input: &[u8], mut i: usize) -> Option<(StringScan, Escapes)> {
+    let mut i = 0;
     let mut escapes = Escapes::NONE;
     let mut newlines = 0;
-    // 1 when this word's first byte is escaped by the previous word's last byte.
-    let mut carry = 0;
-    while i < input.len() {
-        let x = padded_word(input, i);
-        let low = x & L7F;
-        let quote = differs(low, b'"');
-        let backslash = differs(low, b'\\');
-        let decodable =
-            quote & backslash & differs(low, b'n') & differs(low, b'r') & differs(low, b't');
-        let decodable = byte_bits(matches(decodable, x));
-        let quote = byte_bits(matches(quote, x));
-        let backslash = byte_bits(matches(backslash, x));
-        let lf = byte_bits(matches(differs(low, b'\n'), x));
-        let flow = ESCAPED[backslash as usize | carry << 8];
-        let escaped = u64::from(flow & 0xff);
-        let escaping = backslash & !escaped;
-        if carry != 0 && decodable & 1 != 0 {
-            escapes.record(i - 1);
+    loop {
+        i = run_until(input, i, STRING_STOP);
+        match *input.get(i)? {
+            b'"' => {
+                let scan = StringScan {
+                    end: i,
+                    escaped: escapes != Escapes::NONE,
+                    newlines,
+                };
+                return Some((scan, escapes));
+            }
+            b'\n' => {
+                newlines += 1;
+                i += 1;
+            }
+            _ => {
+                // A backslash: whatever follows cannot close the string (`\"`), and `\\` is
+                // a pair, so skipping the next byte finds the same closing quote as the Go
+                // decoder. A skipped LF still counts as a line.
+                let next = *input.get(i + 1)?;
+                if is_string_escape(next) {
+                    escapes.record(i);
+                }
+                newlines += usize::from(next == b'\n');
+                i += 2;
+            }
         }
-        let closing = quote & !escaped;
-        if closing != 0 {
-            let k = closing.trailing_zeros();
-            let before = (1u64 << k) - 1;
-            escapes.record_bits(i, escaping & (decodable >> 1) & before);
-            newlines += (lf & before).count_ones() as usize;
-            let scan = StringScan {
-                end: i + k as usize,
-                escaped: escapes != Escapes::NONE,
-                newlines,
-            };
-            return Some((scan, escapes));
-        }
-        // A backslash in the last byte is recorded by the next word, which holds its pair.
-        escapes.record_bits(i, escaping & (decodable >> 1));
-        newlines += lf.count_ones() as usize;
-        carry = usize::from(flow >> 8);
-        i += 8;
     }
-    None
 }
 
 /// Length of a comment's text at the start of `input` (just after `#`): up to the first byte
@@ -629,7 +482,7 @@ mod tests {
     }
 
     #[test]
-    fn word_scanners_match_the_byte_rules() {
+    fn scanners_match_the_byte_rules() {
         for input in tricky_inputs() {
             for class_ in [NameClass::Measurement, NameClass::Key] {
                 let (end, escapes) = reference_name(&input, class_);
@@ -648,16 +501,6 @@ mod tests {
                 (scan, located(&escapes))
             });
             assert_eq!(string_end_escapes(&input), expected, "string {input:?}");
-        }
-    }
-
-    #[test]
-    fn byte_bits_gathers_each_high_bit() {
-        for bits in 0..=255u64 {
-            let flags = (0..8)
-                .filter(|k| bits >> k & 1 == 1)
-                .fold(0, |m, k| m | 0x80 << (8 * k));
-            assert_eq!(byte_bits(flags), bits);
         }
     }
 
