@@ -63,11 +63,16 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
     if n > MAX || window.len() < n + BLOCK || !std::ptr::eq(window.as_ptr(), raw.as_ptr()) {
         return false;
     }
-    let mut bytes = std::mem::take(out).into_bytes();
+    #[allow(unsafe_code)]
+    // SAFETY: the bytes of `out` are only written past its length (spare capacity) until the
+    // `set_len` below, whose new bytes are checked there to keep `out` valid UTF-8.
+    let bytes = unsafe { out.as_mut_vec() };
     let start = bytes.len();
     bytes.reserve(n + BLOCK);
     let spare = &mut bytes.spare_capacity_mut()[..n + BLOCK];
     let (mut j, mut k, mut m) = (0, 0, mask);
+    // Whether every escape is where `set_len` needs it (one test at the end keeps the loop
+    // free of extra branches).
     let mut escapes_ok = true;
     loop {
         let end = if m == 0 {
@@ -75,10 +80,7 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
         } else {
             m.trailing_zeros() as usize
         };
-        // What keeps the result valid UTF-8 (see below), checked rather than trusted; one
-        // test at the end keeps the loop free of extra branches.
-        escapes_ok &= m == 0
-            || (k <= end) & (end + 1 < n) & (window[end] == b'\\') & window[end + 1].is_ascii();
+        escapes_ok &= m == 0 || (k <= end) & (window[end] == b'\\') & (!STRING || end + 1 < n);
         // The run `k..end` in blocks; a block's bytes past the run are overwritten next.
         let (mut from, mut to) = (k, j);
         while from < end {
@@ -93,7 +95,9 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
             from += BLOCK;
             to += BLOCK;
         }
-        j += end.wrapping_sub(k);
+        // Wraps only for a mask that is no escape list (`k > end`), refused below if an index
+        // has not panicked first.
+        j = j.wrapping_add(end.wrapping_sub(k));
         if m == 0 {
             break;
         }
@@ -107,24 +111,19 @@ fn copy_runs<const STRING: bool>(raw: &str, window: &[u8], mask: u64, out: &mut 
         }
     }
     if !escapes_ok || j > n {
-        // `bytes` still has its old length: it is `out` unchanged.
-        *out = String::from_utf8(bytes).unwrap_or_default();
         return false;
     }
     #[allow(unsafe_code)]
-    // SAFETY: the loop wrote every byte of `start..start + j` (each run, then each decoded
-    // byte, in order) inside the spare capacity reserved above.
+    // SAFETY: initialised: the loop wrote every byte of `start..start + j` (each run, then each
+    // decoded byte, in order) inside the spare capacity reserved above. Valid UTF-8: the new
+    // bytes are those of `raw` (a `str`, the same memory as the start of `window`) with some
+    // removed or replaced. Each removed byte is an ASCII backslash (checked above). In strings
+    // the byte after it, inside `raw` (checked), is replaced by its `STRING_ESCAPES` entry:
+    // ASCII for ASCII, itself otherwise. Removing a backslash or swapping ASCII for ASCII never
+    // splits a multi-byte character.
     unsafe {
         bytes.set_len(start + j);
     }
-    #[allow(unsafe_code)]
-    // SAFETY: `bytes` is `out` (a `String`) followed by the bytes of `raw` (a `str`, the same
-    // memory as the start of `window`) with some removed or replaced: each one an ASCII
-    // backslash inside `raw` (checked above) and, in strings, the ASCII byte after it, replaced
-    // by an ASCII byte. Removing or replacing ASCII bytes never splits a multi-byte character,
-    // so the bytes are valid UTF-8.
-    let text = unsafe { String::from_utf8_unchecked(bytes) };
-    *out = text;
     true
 }
 
@@ -200,6 +199,68 @@ mod tests {
         let mut out = String::new();
         decode_string_into(std::str::from_utf8(raw).unwrap(), &mut out);
         out.into_bytes()
+    }
+
+    /// The table must decode like `string_escape`, and keep ASCII ASCII and every other byte
+    /// itself (what the block decoder's `set_len` relies on).
+    #[test]
+    fn string_escape_table_matches_the_map() {
+        for b in 0..=255u8 {
+            let mapped = STRING_ESCAPES[usize::from(b)];
+            match string_escape(b) {
+                Some(c) => assert_eq!(char::from(mapped), c),
+                None => assert_eq!(mapped, b),
+            }
+            assert_eq!(mapped.is_ascii(), b.is_ascii());
+        }
+    }
+
+    /// A mask that does not point at backslashes inside the token is refused, not trusted:
+    /// nothing is appended (the decoders then fall back to scanning the token again).
+    #[test]
+    fn block_decoder_refuses_masks_that_are_no_escapes() {
+        let input = "aé\\ b\\,c, followed by more input";
+        let raw = &input[..9];
+        let window = input.as_bytes();
+        for (mask, string) in [
+            (1 << 1, false),          // the first byte of 'é'
+            (1 << 2 | 1 << 4, false), // the second byte of 'é', a space
+            (1 << 5, true),           // a letter
+        ] {
+            let mut out = String::from("kept");
+            let appended = if string {
+                copy_runs::<true>(raw, window, mask, &mut out)
+            } else {
+                copy_runs::<false>(raw, window, mask, &mut out)
+            };
+            assert!(!appended, "mask {mask:#b}");
+            assert_eq!(out, "kept");
+        }
+        let mut out = String::new();
+        assert!(copy_runs::<false>(raw, window, 1 << 3 | 1 << 6, &mut out));
+        assert_eq!(out, "aé b,c");
+        // A window that is not the token's memory is refused too.
+        let copy = window.to_vec();
+        assert!(!copy_runs::<false>(raw, &copy, 1 << 3, &mut out));
+        // String escapes: one whose second byte is past the token, overlapping ones.
+        let input = "ab\\\\c\\\" and more input after the string";
+        for (n, mask) in [(6, 1 << 5), (5, 1 << 2 | 1 << 3)] {
+            let mut out = String::from("kept");
+            assert!(!copy_runs::<true>(
+                &input[..n],
+                input.as_bytes(),
+                mask,
+                &mut out
+            ));
+            assert_eq!(out, "kept", "mask {mask:#b}");
+        }
+        assert!(copy_runs::<true>(
+            &input[..5],
+            input.as_bytes(),
+            1 << 2,
+            &mut out
+        ));
+        assert_eq!(out, "aé b,cab\\c");
     }
 
     #[test]
