@@ -1,7 +1,8 @@
 //! Byte scanning: where the next delimiter is. Kept apart from the grammar ([`crate::parse`]).
 //!
 //! Everything here answers "how far does this token run?" with lookup tables, word-at-a-time
-//! (SWAR) tests and `memchr`; nothing here knows what a point is. The grammar calls these
+//! (SWAR) tests, SSE2 blocks on x86-64 (names and string values, where escapes are handled as
+//! bit masks) and `memchr`; nothing here knows what a point is. The grammar calls these
 //! functions and decides what the delimiter it finds means.
 //!
 //! ```
@@ -12,6 +13,9 @@
 //! assert_eq!(s.end, 10);
 //! assert!(s.escaped);
 //! ```
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2;
 
 /// Control bytes 0x00–0x1F and DEL.
 const NONPRINT: u8 = 1;
@@ -180,11 +184,37 @@ impl Escapes {
             self.beyond = true;
         }
     }
+
+    /// Notes the escaping backslashes at the set bits of `bits` (bit `k` = byte `at + k`);
+    /// `at` is a multiple of 16 and `bits` below `1 << 16`, so nothing is shifted out.
+    #[cfg_attr(
+        not(all(target_arch = "x86_64", target_feature = "sse2")),
+        allow(dead_code)
+    )]
+    #[inline(always)]
+    fn record_bits(&mut self, at: usize, bits: u64) {
+        if bits == 0 {
+        } else if at < 64 {
+            self.mask |= bits << at;
+        } else {
+            self.beyond = true;
+        }
+    }
 }
 
 /// [`scan_name`] with the positions of the escapes.
 #[inline(always)]
 pub(crate) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Escapes) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::scan_name_escapes(input, class_);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return name_escapes_by_runs(input, class_);
+}
+
+/// The portable [`scan_name_escapes`]: run to the next stop byte or backslash, word at a time.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline(always)]
+fn name_escapes_by_runs(input: &[u8], class_: NameClass) -> (usize, Escapes) {
     let (stop, esc) = class_.masks();
     let mut i = 0;
     let mut escapes = Escapes::NONE;
@@ -345,6 +375,16 @@ pub(crate) fn is_string_escape(b: u8) -> bool {
 /// [`string_end`] with the positions of the decodable escapes (each one's backslash).
 #[inline(always)]
 pub(crate) fn string_end_escapes(input: &[u8]) -> Option<(StringScan, Escapes)> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::string_end_escapes(input);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return string_escapes_by_runs(input);
+}
+
+/// The portable [`string_end_escapes`].
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline(always)]
+fn string_escapes_by_runs(input: &[u8]) -> Option<(StringScan, Escapes)> {
     let mut i = 0;
     let mut escapes = Escapes::NONE;
     let mut newlines = 0;
@@ -486,11 +526,13 @@ mod tests {
         for input in tricky_inputs() {
             for class_ in [NameClass::Measurement, NameClass::Key] {
                 let (end, escapes) = reference_name(&input, class_);
+                let expected = (end, located(&escapes));
                 assert_eq!(
                     scan_name_escapes(&input, class_),
-                    (end, located(&escapes)),
+                    expected,
                     "{class_:?} {input:?}"
                 );
+                assert_eq!(name_escapes_by_runs(&input, class_), expected, "{input:?}");
             }
             let expected = reference_string(&input).map(|(end, newlines, escapes)| {
                 let scan = StringScan {
@@ -501,6 +543,7 @@ mod tests {
                 (scan, located(&escapes))
             });
             assert_eq!(string_end_escapes(&input), expected, "string {input:?}");
+            assert_eq!(string_escapes_by_runs(&input), expected, "string {input:?}");
         }
     }
 
