@@ -28,6 +28,14 @@
 //! - [`serialize`]: points to bytes, verbatim or canonical.
 //! - [`json`]: the JSON form of a point (`lp json`, the bridge's JSON messages).
 //! - [`builder`]: building owned points in programs that create metrics.
+//!
+//! Unsafe code: the workspace denies it; this crate allows it in one function, the block
+//! decoder of escaped tokens (`parse::escape`), which writes decoded bytes into a `String`'s
+//! spare capacity and then sets its length. Its safety rests on checks it makes itself (every
+//! removed byte an ASCII backslash inside the token). Check it with Miri:
+//! `cargo +nightly miri test -p line-protocol --lib -- --skip scanners_match_the_byte_rules`
+//! (the skipped test is slow under Miri and runs no unsafe code of its own). SSE2 scanning goes
+//! through `safe_arch`'s safe wrappers.
 
 #![doc(test(attr(deny(warnings))))]
 
