@@ -233,6 +233,32 @@ fn name_escapes_by_runs(input: &[u8], class_: NameClass) -> (usize, Escapes) {
     }
 }
 
+/// Bit masks over the 64 bytes of `bytes` (bit `k` = byte `k`): the bytes a name of `class`
+/// must escape when written (`,`, space and, for keys, `=`) and the bytes it cannot hold
+/// (control bytes and DEL). For the serializer, which writes escaped names in blocks.
+#[inline]
+pub(crate) fn name_specials(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::name_specials(bytes, class_);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return name_specials_by_table(bytes, class_);
+}
+
+/// The portable [`name_specials`].
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn name_specials_by_table(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
+    let (_, esc) = class_.masks();
+    bytes
+        .iter()
+        .enumerate()
+        .fold((0, 0), |(escape, invalid), (k, &b)| {
+            (
+                escape | u64::from(class(b) & esc != 0) << k,
+                invalid | u64::from(class(b) & NONPRINT != 0) << k,
+            )
+        })
+}
+
 /// First index `>= i` whose byte has a class bit of `stop`, or `input.len()`.
 #[inline(always)]
 fn run_until(input: &[u8], mut i: usize, stop: u8) -> usize {
@@ -548,6 +574,28 @@ mod tests {
     }
 
     /// The word-at-a-time backslash search must agree with a plain search at every offset.
+    #[test]
+    fn name_specials_match_the_table() {
+        let mut bytes = [0u8; 64];
+        for start in [0u8, 64, 128, 192] {
+            for (k, b) in bytes.iter_mut().enumerate() {
+                *b = start + k as u8;
+            }
+            for class_ in [NameClass::Measurement, NameClass::Key] {
+                assert_eq!(
+                    name_specials(&bytes, class_),
+                    name_specials_by_table(&bytes, class_),
+                    "{start} {class_:?}"
+                );
+            }
+        }
+        // Bytes 0x00..0x40: the control bytes are invalid; space, ',' and '=' are escaped.
+        let first: [u8; 64] = std::array::from_fn(|k| k as u8);
+        let (escape, invalid) = name_specials_by_table(&first, NameClass::Key);
+        assert_eq!(escape, 1 << b' ' | 1 << b',' | 1 << b'=');
+        assert_eq!(invalid, (1 << 0x20) - 1);
+    }
+
     #[test]
     fn next_backslash_matches_a_plain_search() {
         let input = b"ab\\cdefghij\\\\klmnopqrstu\\v";

@@ -90,6 +90,25 @@ pub(super) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Esca
     }
 }
 
+/// [`super::name_specials`]: the bytes to escape and the invalid bytes of a 64-byte name.
+#[inline(always)]
+pub(super) fn name_specials(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
+    let key = class_ == NameClass::Key;
+    let (mut escape, mut invalid) = (0u64, 0u64);
+    for (n, block) in bytes.chunks_exact(BLOCK).enumerate() {
+        let v = block_at(block, 0);
+        let mut escapable = eq(v, b',') | eq(v, b' ');
+        if key {
+            escapable |= eq(v, b'=');
+        }
+        // Unsigned `byte < 0x20`, and DEL.
+        let control = cmp_eq_mask_i8_m128i(max_u8_m128i(v, splat(0x1f)), splat(0x1f));
+        escape |= u64::from(bits(escapable)) << (n * BLOCK);
+        invalid |= u64::from(bits(control | eq(v, 0x7f))) << (n * BLOCK);
+    }
+    (escape, invalid)
+}
+
 /// Which bytes of 8 a backslash escapes: index = their backslashes (bit per byte) plus bit 8
 /// when the first byte is escaped by the byte before; value = the escaped bytes, bit 8 for the
 /// byte after the eighth. In a string every backslash that is not itself escaped pairs with the
