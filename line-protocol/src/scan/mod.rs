@@ -233,11 +233,13 @@ fn name_escapes_by_runs(input: &[u8], class_: NameClass) -> (usize, Escapes) {
     }
 }
 
-/// Bit masks over the 64 bytes of `bytes` (bit `k` = byte `k`): the bytes a name of `class`
-/// must escape when written (`,`, space and, for keys, `=`) and the bytes it cannot hold
-/// (control bytes and DEL). For the serializer, which writes escaped names in blocks.
+/// Bit masks over `bytes` (bit `k` = byte `k`; at most 64 bytes, a multiple of 16): the bytes
+/// a name of `class` must escape when written (`,`, space and, for keys, `=`) and the bytes it
+/// cannot hold (control bytes and DEL). For the serializer, which writes escaped names in
+/// blocks.
 #[inline]
-pub(crate) fn name_specials(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
+pub(crate) fn name_specials(bytes: &[u8], class_: NameClass) -> (u64, u64) {
+    debug_assert!(bytes.len() <= 64 && bytes.len() % 16 == 0);
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     return sse2::name_specials(bytes, class_);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
@@ -246,7 +248,7 @@ pub(crate) fn name_specials(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
 
 /// The portable [`name_specials`].
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-fn name_specials_by_table(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
+fn name_specials_by_table(bytes: &[u8], class_: NameClass) -> (u64, u64) {
     let (_, esc) = class_.masks();
     bytes
         .iter()
@@ -582,11 +584,13 @@ mod tests {
                 *b = start + k as u8;
             }
             for class_ in [NameClass::Measurement, NameClass::Key] {
-                assert_eq!(
-                    name_specials(&bytes, class_),
-                    name_specials_by_table(&bytes, class_),
-                    "{start} {class_:?}"
-                );
+                for len in [16, 32, 48, 64] {
+                    assert_eq!(
+                        name_specials(&bytes[..len], class_),
+                        name_specials_by_table(&bytes[..len], class_),
+                        "{start} {class_:?}"
+                    );
+                }
             }
         }
         // Bytes 0x00..0x40: the control bytes are invalid; space, ',' and '=' are escaped.

@@ -90,9 +90,9 @@ pub(super) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Esca
     }
 }
 
-/// [`super::name_specials`]: the bytes to escape and the invalid bytes of a 64-byte name.
+/// [`super::name_specials`]: the bytes to escape and the invalid bytes of a name.
 #[inline(always)]
-pub(super) fn name_specials(bytes: &[u8; 64], class_: NameClass) -> (u64, u64) {
+pub(super) fn name_specials(bytes: &[u8], class_: NameClass) -> (u64, u64) {
     let key = class_ == NameClass::Key;
     let (mut escape, mut invalid) = (0u64, 0u64);
     for (n, block) in bytes.chunks_exact(BLOCK).enumerate() {

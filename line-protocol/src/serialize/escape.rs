@@ -145,8 +145,11 @@ pub(crate) fn write_name(out: &mut Vec<u8>, name: &str, kind: NameKind) -> Resul
         out.extend_from_slice(bytes);
         return Ok(());
     }
+    if bytes.len() <= SHORT / 2 {
+        return write_short_name::<{ SHORT / 2 + BLOCK }>(out, bytes, kind);
+    }
     if bytes.len() <= SHORT {
-        return write_short_name(out, bytes, kind);
+        return write_short_name::<{ SHORT + BLOCK }>(out, bytes, kind);
     }
     let class = table(kind);
     let mut copied = 0;
@@ -174,18 +177,26 @@ const BLOCK: usize = 16;
 /// escape come from one set of bit masks, and the runs between them are copied in fixed-size
 /// blocks. Why: escaped names are short runs (`eu\ west\,x`), and one `extend_from_slice`
 /// per run costs a `memcpy` call each.
-fn write_short_name(out: &mut Vec<u8>, bytes: &[u8], kind: NameKind) -> Result<(), NameProblem> {
+///
+/// `SIZE` is the stack buffer: the name's length rounded up to 16, plus one block (two sizes,
+/// so that short names do not pay for zeroing the larger buffer). Out of line: escape-free
+/// names, the common case, stay a short inlined path.
+#[inline(never)]
+fn write_short_name<const SIZE: usize>(
+    out: &mut Vec<u8>,
+    bytes: &[u8],
+    kind: NameKind,
+) -> Result<(), NameProblem> {
     let n = bytes.len();
     // Zero padding: blocks may read past the name (and zero bytes are never escaped).
-    let mut src = [0u8; SHORT + BLOCK];
+    let mut src = [0u8; SIZE];
     src[..n].copy_from_slice(bytes);
     let class = match kind {
         NameKind::Measurement => NameClass::Measurement,
         NameKind::Key => NameClass::Key,
     };
-    let head = src.first_chunk::<SHORT>().unwrap_or(&[0; SHORT]);
-    let (escape, invalid) = scan::name_specials(head, class);
-    let live = u64::MAX >> (SHORT - n);
+    let (escape, invalid) = scan::name_specials(&src[..SIZE - BLOCK], class);
+    let live = u64::MAX >> (64 - n);
     if invalid & live != 0 {
         let offset = (invalid & live).trailing_zeros() as usize;
         return Err(NameProblem::Nonprintable {
