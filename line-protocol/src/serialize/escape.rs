@@ -104,6 +104,27 @@ fn word_is_special(v: u64, kind: NameKind) -> bool {
         || (kind == NameKind::Key && any_equal(v, b'='))
 }
 
+/// A word holding the last `bytes.len() % 8` bytes of `bytes` (and, around them, other bytes of
+/// `bytes` or plain padding), so that the tail is checked as one word without copying it: the
+/// last eight bytes when there are that many (the overlap was checked already), else two
+/// overlapping four-byte halves, or for one to three bytes the first, middle and last.
+#[inline]
+fn tail_word(bytes: &[u8]) -> u64 {
+    if let Some(last) = bytes.last_chunk::<8>() {
+        return u64::from_le_bytes(*last);
+    }
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
+    }
+    match *bytes {
+        [] => ONES * u64::from(b'a'),
+        [first, .., last] | [first @ last] => {
+            let middle = bytes[bytes.len() / 2];
+            u64::from_le_bytes([first, middle, last, b'a', b'a', b'a', b'a', b'a'])
+        }
+    }
+}
+
 /// Offset of the first 8-byte block that may need escaping or be invalid, or `bytes.len()`
 /// when none does: names are checked a word at a time, the byte loop only runs from there.
 #[inline]
@@ -118,13 +139,8 @@ fn plain_prefix(bytes: &[u8], kind: NameKind) -> usize {
         offset += 8;
     }
     let rest = chunks.remainder();
-    if !rest.is_empty() {
-        // Pad with a plain byte so the short tail is checked as one word too.
-        let mut tail = [b'a'; 8];
-        tail[..rest.len()].copy_from_slice(rest);
-        if word_is_special(u64::from_le_bytes(tail), kind) {
-            return offset;
-        }
+    if !rest.is_empty() && word_is_special(tail_word(bytes), kind) {
+        return offset;
     }
     bytes.len()
 }
