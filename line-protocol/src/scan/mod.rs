@@ -246,6 +246,25 @@ pub(crate) fn name_specials(bytes: &[u8], class_: NameClass) -> (u64, u64) {
     return name_specials_by_table(bytes, class_);
 }
 
+/// Bit mask over `bytes` (as for [`name_specials`]) of the bytes a string value must escape
+/// when written: `"` and `\`.
+#[inline]
+pub(crate) fn string_specials(bytes: &[u8]) -> u64 {
+    debug_assert!(bytes.len() <= 64 && bytes.len() % 16 == 0);
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    return sse2::string_specials(bytes);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    return string_specials_by_bytes(bytes);
+}
+
+/// The portable [`string_specials`].
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn string_specials_by_bytes(bytes: &[u8]) -> u64 {
+    bytes.iter().enumerate().fold(0, |mask, (k, &b)| {
+        mask | u64::from(b == b'"' || b == b'\\') << k
+    })
+}
+
 /// The portable [`name_specials`].
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 fn name_specials_by_table(bytes: &[u8], class_: NameClass) -> (u64, u64) {
@@ -593,6 +612,15 @@ mod tests {
                 }
             }
         }
+        for len in [16, 32, 48, 64] {
+            assert_eq!(
+                string_specials(&bytes[..len]),
+                string_specials_by_bytes(&bytes[..len])
+            );
+        }
+        let quotes: [u8; 64] = std::array::from_fn(|k| [b'a', b'"', b'\\', 0xe9][k % 4]);
+        assert_eq!(string_specials(&quotes), 0x6666_6666_6666_6666);
+        assert_eq!(string_specials_by_bytes(&quotes), 0x6666_6666_6666_6666);
         // Bytes 0x00..0x40: the control bytes are invalid; space, ',' and '=' are escaped.
         let first: [u8; 64] = std::array::from_fn(|k| k as u8);
         let (escape, invalid) = name_specials_by_table(&first, NameClass::Key);

@@ -109,6 +109,18 @@ pub(super) fn name_specials(bytes: &[u8], class_: NameClass) -> (u64, u64) {
     (escape, invalid)
 }
 
+/// [`super::string_specials`]: the `"` and `\` bytes of a string value.
+#[inline(always)]
+pub(super) fn string_specials(bytes: &[u8]) -> u64 {
+    bytes
+        .chunks_exact(BLOCK)
+        .enumerate()
+        .fold(0, |mask, (n, block)| {
+            let v = block_at(block, 0);
+            mask | u64::from(bits(eq(v, b'"') | eq(v, b'\\'))) << (n * BLOCK)
+        })
+}
+
 /// Which bytes of 8 a backslash escapes: index = their backslashes (bit per byte) plus bit 8
 /// when the first byte is escaped by the byte before; value = the escaped bytes, bit 8 for the
 /// byte after the eighth. In a string every backslash that is not itself escaped pairs with the

@@ -3,8 +3,9 @@
 //! Names are checked a word at a time; text without anything to escape is copied in one
 //! `extend_from_slice`. A short name that needs escaping gets bit masks of its special bytes
 //! ([`crate::scan::name_specials`]) and is copied in fixed-size blocks; a long one takes one
-//! table lookup per byte. String values can be long, so they are scanned with `memchr` for the
-//! two bytes that need escaping.
+//! table lookup per byte. String values get the same block copies up to 64 bytes (with raw
+//! control characters); longer ones are scanned with `memchr` for the two bytes that need
+//! escaping.
 
 use crate::scan::{self, NameClass};
 
@@ -220,7 +221,14 @@ fn write_short_name<const SIZE: usize>(
             offset,
         });
     }
-    let escape = escape & live;
+    write_with_backslashes(out, &src, n, escape & live);
+    Ok(())
+}
+
+/// Appends the first `n` bytes of `src` with a backslash before each byte whose bit is set in
+/// `escape`; `src` holds at least [`BLOCK`] bytes past them.
+#[inline(always)]
+fn write_with_backslashes(out: &mut Vec<u8>, src: &[u8], n: usize, escape: u64) {
     let start = out.len();
     // Fixed-size blocks are appended and the length set back to the real end after each, so
     // that no copy has a variable length (a `memcpy` call); one reservation covers them all.
@@ -250,7 +258,19 @@ fn write_short_name<const SIZE: usize>(
         m &= m - 1;
     }
     out.truncate(start + j);
-    Ok(())
+}
+
+/// [`write_string`]'s raw-controls body for a string of at most [`SHORT`] bytes: `"` and `\`
+/// located with bit masks, the runs between them copied in blocks (as for names). `SIZE` as
+/// for [`write_short_name`].
+#[inline(never)]
+fn write_short_raw_string<const SIZE: usize>(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    let mut src = [0u8; SIZE];
+    src[..n].copy_from_slice(bytes);
+    let live = u64::MAX >> (64 - n);
+    let escape = scan::string_specials(&src[..SIZE - BLOCK]) & live;
+    write_with_backslashes(out, &src, n, escape);
 }
 
 /// How LF, CR and TAB inside string field values are written.
@@ -284,6 +304,15 @@ pub enum ControlChars {
 pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, controls: ControlChars) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    if controls == ControlChars::Raw && !bytes.is_empty() && bytes.len() <= SHORT {
+        if bytes.len() <= SHORT / 2 {
+            write_short_raw_string::<{ SHORT / 2 + BLOCK }>(out, bytes);
+        } else {
+            write_short_raw_string::<{ SHORT + BLOCK }>(out, bytes);
+        }
+        out.push(b'"');
+        return;
+    }
     let mut copied = 0;
     match controls {
         ControlChars::Raw => {
@@ -472,6 +501,40 @@ mod tests {
                         assert_eq!(out, expected, "{text:?} {kind:?}");
                     }
                 }
+            }
+        }
+    }
+
+    /// String values of every length up to 80 (both sides of the block path's limit), in both
+    /// control modes: the same bytes as escaping one character at a time.
+    #[test]
+    fn strings_of_every_length_match_per_character_escaping() {
+        const ALPHABET: [char; 7] = ['a', '"', '\\', 'é', '\n', ' ', '\t'];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..20_000 {
+            let mut next = || {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                (state >> 33) as usize
+            };
+            let text: String = (0..round % 81)
+                .map(|_| ALPHABET[next() % ALPHABET.len()])
+                .collect();
+            for controls in [ControlChars::Raw, ControlChars::Escaped] {
+                let mut expected = String::from("x=\"");
+                for c in text.chars() {
+                    match (c, controls) {
+                        ('"' | '\\', _) => expected.extend(['\\', c]),
+                        ('\n', ControlChars::Escaped) => expected.push_str("\\n"),
+                        ('\t', ControlChars::Escaped) => expected.push_str("\\t"),
+                        _ => expected.push(c),
+                    }
+                }
+                expected.push('"');
+                let mut out = Vec::from(&b"x="[..]);
+                write_string(&mut out, &text, controls);
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{text:?}");
             }
         }
     }
