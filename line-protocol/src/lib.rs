@@ -48,6 +48,8 @@ pub mod precision;
 pub mod scan;
 pub mod serialize;
 pub mod stream;
+#[cfg(test)]
+mod test_rng;
 
 pub use error::{ParseError, ParseErrorKind};
 pub use parse::{Lines, parse_lines, parse_point};

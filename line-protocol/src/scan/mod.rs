@@ -553,18 +553,10 @@ mod tests {
     /// alignment and across word boundaries (deterministic: a fixed LCG seed).
     fn tricky_inputs() -> impl Iterator<Item = Vec<u8>> {
         const ALPHABET: &[u8] = b"ab\\\\\\, =\"ntr\n\r\t\x7f\x00\xc3\xa9-";
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::test_rng::TestRng::new(0x2545_f491_4f6c_dd1d);
         (0..60_000).map(move |_| {
-            let mut next = || {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                (state >> 33) as usize
-            };
-            let len = next() % 80;
-            (0..len)
-                .map(|_| ALPHABET[next() % ALPHABET.len()])
-                .collect()
+            let len = rng.below(80);
+            rng.pick(len, ALPHABET)
         })
     }
 

@@ -345,6 +345,7 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, controls: ControlChars) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::TestRng;
 
     fn name(s: &str, kind: NameKind) -> Result<String, NameProblem> {
         let mut out = Vec::new();
@@ -464,19 +465,11 @@ mod tests {
     #[test]
     fn escaped_names_of_every_length_match_the_byte_table() {
         const ALPHABET: [char; 9] = ['a', ' ', ',', '=', '\\', 'é', '\t', '\u{7f}', 'z'];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = TestRng::new(0x9e37_79b9_7f4a_7c15);
         for round in 0..20_000 {
-            let mut next = || {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                (state >> 33) as usize
-            };
-            let len = 1 + round % 80;
             // Mostly printable, so that most names reach the end; a few hold a bad byte.
-            let text: String = (0..len)
-                .map(|_| ALPHABET[next() % if round % 4 == 0 { 9 } else { 6 }])
-                .collect();
+            let letters = if round % 4 == 0 { 9 } else { 6 };
+            let text: String = rng.pick(1 + round % 80, &ALPHABET[..letters]);
             for kind in [NameKind::Measurement, NameKind::Key] {
                 let mut expected = Vec::from(&b"before,"[..]);
                 let mut problem = None;
@@ -510,17 +503,9 @@ mod tests {
     #[test]
     fn strings_of_every_length_match_per_character_escaping() {
         const ALPHABET: [char; 7] = ['a', '"', '\\', 'é', '\n', ' ', '\t'];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = TestRng::new(0x2545_f491_4f6c_dd1d);
         for round in 0..20_000 {
-            let mut next = || {
-                state = state
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1);
-                (state >> 33) as usize
-            };
-            let text: String = (0..round % 81)
-                .map(|_| ALPHABET[next() % ALPHABET.len()])
-                .collect();
+            let text: String = rng.pick(round % 81, &ALPHABET);
             for controls in [ControlChars::Raw, ControlChars::Escaped] {
                 let mut expected = String::from("x=\"");
                 for c in text.chars() {
