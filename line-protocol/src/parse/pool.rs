@@ -2,9 +2,11 @@
 //!
 //! A name or string value that holds an escape sequence is decoded into an owned `String`.
 //! When a caller reuses one [`Point`] for a whole input ([`Lines::next_into`](super::Lines::next_into),
-//! [`PointReader::next_point_with`](crate::PointReader::next_point_with)), the previous point's
-//! decoded strings come back here when they are overwritten and serve the next decoded tokens,
-//! so escape-heavy input stops allocating once the buffers have grown to fit.
+//! [`PointReader::next_point_with`](crate::PointReader::next_point_with)), a slot that already
+//! owns a decoded string is decoded into again (see `token`); the strings of slots that no
+//! longer need one (an escape-free token, a dropped tag or field, the reader's reclaimed point)
+//! come back here and serve the next decoded tokens, so escape-heavy input stops allocating
+//! once the buffers have grown to fit.
 
 use std::borrow::Cow;
 
