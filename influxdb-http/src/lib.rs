@@ -44,6 +44,7 @@ mod framing;
 #[cfg(feature = "test-server")]
 pub mod local_influxd;
 pub mod query;
+mod result_queue;
 mod retry;
 pub mod row_stream;
 pub mod rows;

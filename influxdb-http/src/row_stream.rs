@@ -1,11 +1,11 @@
 //! Reading a chunked `/query` response as typed [`RowSeries`], msgpack or JSON.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use reqwest::Response;
 
 use crate::framing::{DocumentReader, Framing};
+use crate::result_queue::{ResultQueue, check_document};
 use crate::rows::ResultDocument;
 use crate::rows_msgpack::DocumentScanner;
 use crate::{Error, RowSeries, rows_json, rows_msgpack};
@@ -29,7 +29,7 @@ pub(crate) const MSGPACK: &str = "application/x-msgpack";
 pub struct RowStream {
     body: DocumentReader,
     msgpack: bool,
-    ready: VecDeque<Result<RowSeries, Error>>,
+    ready: ResultQueue<RowSeries>,
 }
 
 impl std::fmt::Debug for RowStream {
@@ -59,7 +59,7 @@ impl RowStream {
         RowStream {
             body: DocumentReader::new(response, url, timeout, max_document_bytes, framing),
             msgpack,
-            ready: VecDeque::new(),
+            ready: ResultQueue::default(),
         }
     }
 
@@ -91,7 +91,7 @@ impl RowStream {
     /// ```
     pub async fn next(&mut self) -> Result<Option<RowSeries>, Error> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
+            if let Some(item) = self.ready.pop() {
                 return item.map(Some);
             }
             let msgpack = self.msgpack;
@@ -114,20 +114,10 @@ impl RowStream {
 
     /// Queues a document's series and statement errors in response order.
     fn queue(&mut self, doc: ResultDocument) -> Result<(), Error> {
-        if let Some(message) = doc.error {
-            return Err(Error::Query {
-                statement_id: None,
-                message,
-            });
-        }
+        check_document(doc.error)?;
         for result in doc.results {
-            if let Some(message) = result.error {
-                self.ready.push_back(Err(Error::Query {
-                    statement_id: result.statement_id,
-                    message,
-                }));
-            }
-            self.ready.extend(result.series.into_iter().map(Ok));
+            self.ready
+                .push_statement(result.statement_id, result.error, result.series);
         }
         Ok(())
     }

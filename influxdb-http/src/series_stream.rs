@@ -1,11 +1,10 @@
 //! Reading a chunked `/query` response: one newline-terminated JSON document at a time.
 
-use std::collections::VecDeque;
-
 use reqwest::Response;
 use serde::Deserialize;
 
 use crate::framing::{DocumentReader, Framing};
+use crate::result_queue::{ResultQueue, check_document};
 use crate::{Error, Series};
 
 /// One JSON document of a (chunked) `/query` response.
@@ -39,7 +38,7 @@ struct StatementResult {
 /// ```
 pub struct SeriesStream {
     body: DocumentReader,
-    ready: VecDeque<Result<Series, Error>>,
+    ready: ResultQueue<Series>,
 }
 
 impl std::fmt::Debug for SeriesStream {
@@ -61,7 +60,7 @@ impl SeriesStream {
     ) -> Self {
         Self {
             body: DocumentReader::new(response, url, timeout, max_document_bytes, Framing::Newline),
-            ready: VecDeque::new(),
+            ready: ResultQueue::default(),
         }
     }
 
@@ -81,7 +80,7 @@ impl SeriesStream {
     /// ```
     pub async fn next(&mut self) -> Result<Option<Series>, Error> {
         loop {
-            if let Some(item) = self.ready.pop_front() {
+            if let Some(item) = self.ready.pop() {
                 return item.map(Some);
             }
             let Some(document) = self.body.next_document().await? else {
@@ -96,25 +95,14 @@ impl SeriesStream {
                     });
                 }
             };
-            if let Some(message) = doc.error {
-                return Err(Error::Query {
-                    statement_id: None,
-                    message,
-                });
-            }
+            check_document(doc.error)?;
             for result in doc.results {
-                // Queued in response order, so series before an error are read first and
-                // statements after it can still be read.
-                if let Some(message) = result.error {
-                    self.ready.push_back(Err(Error::Query {
-                        statement_id: Some(result.statement_id),
-                        message,
-                    }));
-                }
-                for mut series in result.series {
-                    series.statement_id = result.statement_id;
-                    self.ready.push_back(Ok(series));
-                }
+                let id = result.statement_id;
+                let series = result.series.into_iter().map(|mut series| {
+                    series.statement_id = id;
+                    series
+                });
+                self.ready.push_statement(Some(id), result.error, series);
             }
         }
     }
