@@ -4,7 +4,6 @@
 mod child_output;
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use child_output::ChildOutput;
@@ -45,21 +44,20 @@ fn stops_cleanly_on(signal: &str) {
     }
     producer.flush(Duration::from_secs(10)).unwrap();
 
-    let child = Command::new(BIN)
-        .args([
+    let mut output = ChildOutput::spawn(
+        BIN,
+        &[
             "consume",
             "--bootstrap-servers",
             &bootstrap,
             "--topic",
             "weather",
-        ])
-        .args(["--follow", "--stats", "--stats-interval", "0s"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the bridge binary");
-    let mut output = ChildOutput::collect(child);
+            "--follow",
+            "--stats",
+            "--stats-interval",
+            "0s",
+        ],
+    );
 
     // Ready once a table counts every message: the handlers are installed before reading.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -75,11 +73,7 @@ fn stops_cleanly_on(signal: &str) {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let sent = Command::new("kill")
-        .args([&format!("-{signal}"), &output.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    output.signal(signal);
     let status = wait_with_timeout(&mut output.child, Duration::from_secs(15));
     // The reader threads see EOF right after the exit; give them a moment to hand over.
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -5,7 +5,6 @@
 mod child_output;
 mod common;
 
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -91,19 +90,19 @@ fn librdkafka_still_refuses_assign_without_a_group_id() {
 #[test]
 fn consume_reads_everything_and_keeps_coordinator_failures_out_of_the_warnings() {
     let cluster = cluster_with_coordinator_down("telegraf-execd-kafka-bridge-consume");
-    let child = Command::new(BIN)
-        .args([
+    let mut output = ChildOutput::spawn(
+        BIN,
+        &[
             "consume",
             "--bootstrap-servers",
             &cluster.bootstrap_servers(),
-        ])
-        .args(["--topic", "weather", "--follow", "--log_level", "debug"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the bridge binary");
-    let mut output = ChildOutput::collect(child);
+            "--topic",
+            "weather",
+            "--follow",
+            "--log_level",
+            "debug",
+        ],
+    );
     // Wait for every message and for librdkafka's first complaint about the coordinator.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -118,10 +117,7 @@ fn consume_reads_everything_and_keeps_coordinator_failures_out_of_the_warnings()
         assert!(Instant::now() < deadline, "{}", output.report());
         std::thread::sleep(Duration::from_millis(20));
     }
-    Command::new("kill")
-        .args(["-TERM", &output.child.id().to_string()])
-        .status()
-        .unwrap();
+    output.signal("TERM");
     let status = wait_with_timeout(&mut output.child, Duration::from_secs(15));
     assert!(status.success(), "{status:?}\n{}", output.report());
     let lines = output.stdout();

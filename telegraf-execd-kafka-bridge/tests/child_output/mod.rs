@@ -5,7 +5,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 pub struct ChildOutput {
@@ -26,6 +26,27 @@ fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
 }
 
 impl ChildOutput {
+    /// Starts `program` with `args`, no stdin, and collects its output.
+    pub fn spawn(program: &str, args: &[&str]) -> ChildOutput {
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+        ChildOutput::collect(child)
+    }
+
+    /// Sends the child `signal` (a name such as `TERM`) with `kill`.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal}: {sent:?}");
+    }
+
     /// Takes over the child and its piped stdout and stderr.
     pub fn collect(mut child: Child) -> ChildOutput {
         ChildOutput {
