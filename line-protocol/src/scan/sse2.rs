@@ -29,6 +29,23 @@ fn bits(m: m128i) -> u32 {
     move_mask_i8_m128i(m) as u32
 }
 
+/// All ones in each byte of `v` that is at most `b` (unsigned).
+#[inline(always)]
+fn at_most(v: m128i, b: u8) -> m128i {
+    cmp_eq_mask_i8_m128i(max_u8_m128i(v, splat(b)), splat(b))
+}
+
+/// All ones in each byte of `v` that a backslash escapes in a name of `class_`: `,`, space
+/// and, for keys, `=`.
+#[inline(always)]
+fn escapable(v: m128i, class_: NameClass) -> m128i {
+    let commas_and_spaces = eq(v, b',') | eq(v, b' ');
+    match class_ {
+        NameClass::Measurement => commas_and_spaces,
+        NameClass::Key => commas_and_spaces | eq(v, b'='),
+    }
+}
+
 /// Bits below bit `k`.
 #[inline(always)]
 fn below(k: u32) -> u32 {
@@ -54,21 +71,16 @@ fn block_at(input: &[u8], i: usize) -> m128i {
 /// positions of its escaping backslashes.
 #[inline(always)]
 pub(super) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Escapes) {
-    let key = class_ == NameClass::Key;
     let mut escapes = Escapes::NONE;
     let mut i = 0;
     // Bit 0 set when the previous block ended in a backslash.
     let mut carry = 0;
     loop {
         let v = block_at(input, i);
-        let mut escapable = eq(v, b',') | eq(v, b' ');
-        if key {
-            escapable |= eq(v, b'=');
-        }
-        // Unsigned `byte <= 0x20`: the control bytes and the space.
-        let low = cmp_eq_mask_i8_m128i(max_u8_m128i(v, splat(0x20)), splat(0x20));
-        let stop = bits(escapable | low | eq(v, 0x7f));
-        let escapable = bits(escapable);
+        let escapable_bytes = escapable(v, class_);
+        // Up to 0x20: the control bytes and the space.
+        let stop = bits(escapable_bytes | at_most(v, 0x20) | eq(v, 0x7f));
+        let escapable = bits(escapable_bytes);
         let backslash = bits(eq(v, b'\\'));
         // A backslash escapes the byte after it when that byte is escapable; a backslash is
         // never escapable, so escapes do not chain (Go v2 rule, spec §3.2).
@@ -93,18 +105,12 @@ pub(super) fn scan_name_escapes(input: &[u8], class_: NameClass) -> (usize, Esca
 /// [`super::name_specials`]: the bytes to escape and the invalid bytes of a name.
 #[inline(always)]
 pub(super) fn name_specials(bytes: &[u8], class_: NameClass) -> (u64, u64) {
-    let key = class_ == NameClass::Key;
     let (mut escape, mut invalid) = (0u64, 0u64);
     for (n, block) in bytes.chunks_exact(BLOCK).enumerate() {
         let v = block_at(block, 0);
-        let mut escapable = eq(v, b',') | eq(v, b' ');
-        if key {
-            escapable |= eq(v, b'=');
-        }
-        // Unsigned `byte < 0x20`, and DEL.
-        let control = cmp_eq_mask_i8_m128i(max_u8_m128i(v, splat(0x1f)), splat(0x1f));
-        escape |= u64::from(bits(escapable)) << (n * BLOCK);
-        invalid |= u64::from(bits(control | eq(v, 0x7f))) << (n * BLOCK);
+        escape |= u64::from(bits(escapable(v, class_))) << (n * BLOCK);
+        // The control bytes (up to 0x1f) and DEL.
+        invalid |= u64::from(bits(at_most(v, 0x1f) | eq(v, 0x7f))) << (n * BLOCK);
     }
     (escape, invalid)
 }
