@@ -82,42 +82,36 @@ impl Framer {
                 FrameKind::Blank
             };
             match self.state {
-                State::LineStart => {
-                    let j = i + scan::spaces(&data[i..]);
+                State::LineStart | State::Comment => {
+                    let at_start = self.state == State::LineStart;
+                    let rest = &data[i..];
+                    let j = i + if at_start {
+                        scan::spaces(rest)
+                    } else {
+                        scan::comment_end(rest)
+                    };
                     match data.get(j) {
                         None => return self.need_more(j, data, eof, kind),
                         Some(b'\n') => return self.done(j + 1, kind),
                         Some(b'\r') => match data.get(j + 1) {
                             None => return self.need_more(j, data, eof, kind),
                             Some(b'\n') => return self.done(j + 2, kind),
+                            // A bare CR is an error: the parser reports it.
                             Some(_) => {
                                 entry = true;
                                 self.goto(State::SkipToLf, j);
                             }
                         },
-                        Some(b'#') => self.goto(State::Comment, j + 1),
+                        Some(b'#') if at_start => self.goto(State::Comment, j + 1),
                         Some(_) => {
                             entry = true;
-                            self.goto(State::SeriesKey, j);
-                        }
-                    }
-                }
-                State::Comment => {
-                    let j = i + scan::comment_end(&data[i..]);
-                    match data.get(j) {
-                        None => return self.need_more(j, data, eof, kind),
-                        Some(b'\n') => return self.done(j + 1, kind),
-                        Some(b'\r') => match data.get(j + 1) {
-                            None => return self.need_more(j, data, eof, kind),
-                            Some(b'\n') => return self.done(j + 2, kind),
-                            Some(_) => {
-                                entry = true;
-                                self.goto(State::SkipToLf, j);
-                            }
-                        },
-                        Some(_) => {
-                            entry = true;
-                            self.goto(State::SkipToLf, j);
+                            // What ends a comment before its line end is a byte it may not hold.
+                            let next = if at_start {
+                                State::SeriesKey
+                            } else {
+                                State::SkipToLf
+                            };
+                            self.goto(next, j);
                         }
                     }
                 }
