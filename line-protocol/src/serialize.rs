@@ -39,9 +39,10 @@ use std::io;
 
 pub use error::{Element, SerializeError, WriteError};
 pub use escape::ControlChars;
-use escape::{NameKind, NameProblem, check_name, write_name, write_string};
+use escape::{NameProblem, check_name, write_name, write_string};
 
 use crate::point::{Field, FieldValue, Point, Tag};
+use crate::scan::NameClass;
 
 /// Writes points as line protocol. Cheap to copy; holds only options.
 ///
@@ -241,13 +242,13 @@ impl Serializer {
             sorted_tags(&point.tags)?;
         }
         for (index, tag) in point.tags.iter().enumerate() {
-            check_name(&tag.key, NameKind::Key)
+            check_name(&tag.key, NameClass::Key)
                 .map_err(|p| name_error(p, tag_key_element(index, tag)))?;
-            check_name(&tag.value, NameKind::Key)
+            check_name(&tag.value, NameClass::Key)
                 .map_err(|p| name_error(p, tag_value_element(index, tag)))?;
         }
         for (index, field) in point.fields.iter().enumerate() {
-            check_name(&field.key, NameKind::Key)
+            check_name(&field.key, NameClass::Key)
                 .map_err(|p| name_error(p, field_key_element(index, field)))?;
             check_value(index, field)?;
         }
@@ -259,7 +260,7 @@ impl Serializer {
     fn write_line(&self, point: &Point<'_>, out: &mut Vec<u8>) -> Result<(), SerializeError> {
         check_fields(point)?;
         check_comment(&point.measurement)?;
-        write_name(out, &point.measurement, NameKind::Measurement)
+        write_name(out, &point.measurement, NameClass::Measurement)
             .map_err(|p| name_error(p, Element::Measurement))?;
 
         if !self.sort_tags || strictly_sorted(&point.tags) {
@@ -276,7 +277,7 @@ impl Serializer {
         for (index, field) in point.fields.iter().enumerate() {
             out.push(separator);
             separator = b',';
-            write_name(out, &field.key, NameKind::Key)
+            write_name(out, &field.key, NameClass::Key)
                 .map_err(|p| name_error(p, field_key_element(index, field)))?;
             out.push(b'=');
             self.write_value(out, index, field)?;
@@ -323,10 +324,10 @@ impl Serializer {
 #[inline]
 fn write_tag(out: &mut Vec<u8>, index: usize, tag: &Tag<'_>) -> Result<(), SerializeError> {
     out.push(b',');
-    write_name(out, &tag.key, NameKind::Key)
+    write_name(out, &tag.key, NameClass::Key)
         .map_err(|p| name_error(p, tag_key_element(index, tag)))?;
     out.push(b'=');
-    write_name(out, &tag.value, NameKind::Key)
+    write_name(out, &tag.value, NameClass::Key)
         .map_err(|p| name_error(p, tag_value_element(index, tag)))
 }
 
@@ -382,7 +383,7 @@ fn sorted_tags<'t, 'a>(tags: &'t [Tag<'a>]) -> Result<Vec<(usize, &'t Tag<'a>)>,
 
 fn check_measurement(name: &str) -> Result<(), SerializeError> {
     check_comment(name)?;
-    check_name(name, NameKind::Measurement).map_err(|p| name_error(p, Element::Measurement))
+    check_name(name, NameClass::Measurement).map_err(|p| name_error(p, Element::Measurement))
 }
 
 fn check_comment(name: &str) -> Result<(), SerializeError> {

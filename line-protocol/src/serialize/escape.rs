@@ -16,15 +16,6 @@ const ESCAPE: u8 = 1;
 /// Byte cannot be represented (nonprintable).
 const INVALID: u8 = 2;
 
-/// Which delimiters an element must escape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NameKind {
-    /// Measurement: `,` and space (a raw `=` is an ordinary character there).
-    Measurement,
-    /// Tag key, tag value, field key: `,`, `=` and space.
-    Key,
-}
-
 const fn class_table(escape_equals: bool) -> [u8; 256] {
     let mut t = [PLAIN; 256];
     let mut b = 0;
@@ -53,15 +44,15 @@ pub(crate) enum NameProblem {
     TrailingBackslash,
 }
 
-fn table(kind: NameKind) -> &'static [u8; 256] {
+fn table(kind: NameClass) -> &'static [u8; 256] {
     match kind {
-        NameKind::Measurement => &MEASUREMENT_CLASS,
-        NameKind::Key => &KEY_CLASS,
+        NameClass::Measurement => &MEASUREMENT_CLASS,
+        NameClass::Key => &KEY_CLASS,
     }
 }
 
 /// Checks that `name` can be written: non-empty, printable, no trailing backslash.
-pub(crate) fn check_name(name: &str, kind: NameKind) -> Result<(), NameProblem> {
+pub(crate) fn check_name(name: &str, kind: NameClass) -> Result<(), NameProblem> {
     let bytes = name.as_bytes();
     let Some(&last) = bytes.last() else {
         return Err(NameProblem::Empty);
@@ -98,11 +89,11 @@ fn any_equal(v: u64, b: u8) -> bool {
 /// Whether eight bytes hold anything the table would not call [`PLAIN`]: nonprintable, space,
 /// `,`, DEL, and `=` for keys.
 #[inline]
-fn word_is_special(v: u64, kind: NameKind) -> bool {
+fn word_is_special(v: u64, kind: NameClass) -> bool {
     any_below(v, 0x21)
         || any_equal(v, b',')
         || any_equal(v, 0x7f)
-        || (kind == NameKind::Key && any_equal(v, b'='))
+        || (kind == NameClass::Key && any_equal(v, b'='))
 }
 
 /// A word holding the last `bytes.len() % 8` bytes of `bytes` (and, around them, other bytes of
@@ -129,7 +120,7 @@ fn tail_word(bytes: &[u8]) -> u64 {
 /// Offset of the first 8-byte block that may need escaping or be invalid, or `bytes.len()`
 /// when none does: names are checked a word at a time, the byte loop only runs from there.
 #[inline]
-fn plain_prefix(bytes: &[u8], kind: NameKind) -> usize {
+fn plain_prefix(bytes: &[u8], kind: NameClass) -> usize {
     let mut chunks = bytes.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut chunks {
@@ -149,7 +140,11 @@ fn plain_prefix(bytes: &[u8], kind: NameKind) -> usize {
 /// Appends `name` escaped for its position; on error `out` may hold a partial copy (the
 /// caller truncates).
 #[inline]
-pub(crate) fn write_name(out: &mut Vec<u8>, name: &str, kind: NameKind) -> Result<(), NameProblem> {
+pub(crate) fn write_name(
+    out: &mut Vec<u8>,
+    name: &str,
+    kind: NameClass,
+) -> Result<(), NameProblem> {
     let bytes = name.as_bytes();
     let Some(&last) = bytes.last() else {
         return Err(NameProblem::Empty);
@@ -202,17 +197,13 @@ const BLOCK: usize = 16;
 fn write_short_name<const SIZE: usize>(
     out: &mut Vec<u8>,
     bytes: &[u8],
-    kind: NameKind,
+    kind: NameClass,
 ) -> Result<(), NameProblem> {
     let n = bytes.len();
     // Zero padding: blocks may read past the name (and zero bytes are never escaped).
     let mut src = [0u8; SIZE];
     src[..n].copy_from_slice(bytes);
-    let class = match kind {
-        NameKind::Measurement => NameClass::Measurement,
-        NameKind::Key => NameClass::Key,
-    };
-    let (escape, invalid) = scan::name_specials(&src[..SIZE - BLOCK], class);
+    let (escape, invalid) = scan::name_specials(&src[..SIZE - BLOCK], kind);
     let live = u64::MAX >> (64 - n);
     if invalid & live != 0 {
         let offset = (invalid & live).trailing_zeros() as usize;
@@ -347,7 +338,7 @@ mod tests {
     use super::*;
     use crate::test_rng::TestRng;
 
-    fn name(s: &str, kind: NameKind) -> Result<String, NameProblem> {
+    fn name(s: &str, kind: NameClass) -> Result<String, NameProblem> {
         let mut out = Vec::new();
         write_name(&mut out, s, kind)?;
         assert_eq!(
@@ -361,41 +352,41 @@ mod tests {
     #[test]
     fn measurement_escapes_comma_and_space_only() {
         assert_eq!(
-            name("a,b c=d", NameKind::Measurement).unwrap(),
+            name("a,b c=d", NameClass::Measurement).unwrap(),
             r"a\,b\ c=d"
         );
         assert_eq!(
-            name(r#"q"u'o#te"#, NameKind::Measurement).unwrap(),
+            name(r#"q"u'o#te"#, NameClass::Measurement).unwrap(),
             r#"q"u'o#te"#
         );
     }
 
     #[test]
     fn keys_escape_comma_equals_space() {
-        assert_eq!(name("a,b c=d", NameKind::Key).unwrap(), r"a\,b\ c\=d");
-        assert_eq!(name(" ", NameKind::Key).unwrap(), r"\ ");
-        assert_eq!(name("=,", NameKind::Key).unwrap(), r"\=\,");
+        assert_eq!(name("a,b c=d", NameClass::Key).unwrap(), r"a\,b\ c\=d");
+        assert_eq!(name(" ", NameClass::Key).unwrap(), r"\ ");
+        assert_eq!(name("=,", NameClass::Key).unwrap(), r"\=\,");
     }
 
     #[test]
     fn backslashes_not_at_the_end_are_written_as_is() {
-        assert_eq!(name(r"a\b", NameKind::Key).unwrap(), r"a\b");
-        assert_eq!(name(r"a\\b", NameKind::Key).unwrap(), r"a\\b");
+        assert_eq!(name(r"a\b", NameClass::Key).unwrap(), r"a\b");
+        assert_eq!(name(r"a\\b", NameClass::Key).unwrap(), r"a\\b");
         // A literal backslash before an escaped delimiter stays literal: the parser treats
         // all but the last backslash of a run as ordinary characters.
-        assert_eq!(name(r"a\ b", NameKind::Key).unwrap(), r"a\\ b");
-        assert_eq!(name(r"a\,b", NameKind::Measurement).unwrap(), r"a\\,b");
+        assert_eq!(name(r"a\ b", NameClass::Key).unwrap(), r"a\\ b");
+        assert_eq!(name(r"a\,b", NameClass::Measurement).unwrap(), r"a\\,b");
     }
 
     #[test]
     fn unicode_is_copied() {
-        assert_eq!(name("São Paulo", NameKind::Key).unwrap(), r"São\ Paulo");
-        assert_eq!(name("温度\u{a0}🌡", NameKind::Key).unwrap(), "温度\u{a0}🌡");
+        assert_eq!(name("São Paulo", NameClass::Key).unwrap(), r"São\ Paulo");
+        assert_eq!(name("温度\u{a0}🌡", NameClass::Key).unwrap(), "温度\u{a0}🌡");
     }
 
     #[test]
     fn rejections() {
-        for kind in [NameKind::Measurement, NameKind::Key] {
+        for kind in [NameClass::Measurement, NameClass::Key] {
             assert_eq!(name("", kind), Err(NameProblem::Empty));
             assert_eq!(name(r"ab\", kind), Err(NameProblem::TrailingBackslash));
             assert_eq!(name(r"\", kind), Err(NameProblem::TrailingBackslash));
@@ -411,9 +402,9 @@ mod tests {
                 );
             }
         }
-        assert_eq!(check_name("", NameKind::Key), Err(NameProblem::Empty));
+        assert_eq!(check_name("", NameClass::Key), Err(NameProblem::Empty));
         assert_eq!(
-            check_name(r"x\", NameKind::Key),
+            check_name(r"x\", NameClass::Key),
             Err(NameProblem::TrailingBackslash)
         );
     }
@@ -421,7 +412,7 @@ mod tests {
     /// The word-at-a-time scan must find every special byte wherever it sits in a block.
     #[test]
     fn word_scan_matches_byte_table_at_every_position() {
-        for kind in [NameKind::Measurement, NameKind::Key] {
+        for kind in [NameClass::Measurement, NameClass::Key] {
             for len in 1..=19 {
                 for pos in 0..len {
                     for special in [
@@ -470,7 +461,7 @@ mod tests {
             // Mostly printable, so that most names reach the end; a few hold a bad byte.
             let letters = if round % 4 == 0 { 9 } else { 6 };
             let text: String = rng.pick(1 + round % 80, &ALPHABET[..letters]);
-            for kind in [NameKind::Measurement, NameKind::Key] {
+            for kind in [NameClass::Measurement, NameClass::Key] {
                 let mut expected = Vec::from(&b"before,"[..]);
                 let mut problem = None;
                 for (i, &b) in text.as_bytes().iter().enumerate() {
