@@ -139,7 +139,7 @@ pub(crate) fn decode_string_into(raw: &str, out: &mut String) {
             continue;
         };
         out.push_str(raw.get(run..at).unwrap_or_default());
-        out.push(decoded);
+        out.push(char::from(decoded));
         run = at + 2;
         from = at + 2;
     }
@@ -159,11 +159,9 @@ static STRING_ESCAPES: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        t[b] = match b as u8 {
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            c => c,
+        t[b] = match string_escape(b as u8) {
+            Some(decoded) => decoded,
+            None => b as u8,
         };
         b += 1;
     }
@@ -172,13 +170,12 @@ static STRING_ESCAPES: [u8; 256] = {
 
 /// What a backslash before `b` stands for in a string value, if it is an escape.
 #[inline]
-fn string_escape(b: u8) -> Option<char> {
+const fn string_escape(b: u8) -> Option<u8> {
     match b {
-        b'"' => Some('"'),
-        b'\\' => Some('\\'),
-        b'n' => Some('\n'),
-        b'r' => Some('\r'),
-        b't' => Some('\t'),
+        b'"' | b'\\' => Some(b),
+        b'n' => Some(b'\n'),
+        b'r' => Some(b'\r'),
+        b't' => Some(b'\t'),
         _ => None,
     }
 }
@@ -208,7 +205,7 @@ mod tests {
         for b in 0..=255u8 {
             let mapped = STRING_ESCAPES[usize::from(b)];
             match string_escape(b) {
-                Some(c) => assert_eq!(char::from(mapped), c),
+                Some(c) => assert_eq!(mapped, c),
                 None => assert_eq!(mapped, b),
             }
             assert_eq!(mapped.is_ascii(), b.is_ascii());
