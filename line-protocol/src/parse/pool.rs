@@ -69,7 +69,13 @@ impl StringPool {
     #[inline(always)]
     pub(crate) fn give_field(&mut self, field: Field<'_>) {
         self.give(field.key);
-        if let FieldValue::String(s) = field.value {
+        self.give_value(field.value);
+    }
+
+    /// Keeps the owned buffer of a string field value.
+    #[inline(always)]
+    pub(crate) fn give_value(&mut self, value: FieldValue<'_>) {
+        if let FieldValue::String(s) = value {
             self.give(s);
         }
     }

@@ -132,9 +132,7 @@ impl<'a> ValueToken<'a> {
             (ValueToken::String(token), FieldValue::String(text)) => token.store(text, pool),
             (value, slot) => {
                 let old = std::mem::replace(slot, value.into_field_value(pool));
-                if let FieldValue::String(text) = old {
-                    pool.give(text);
-                }
+                pool.give_value(old);
             }
         }
     }
