@@ -193,11 +193,12 @@ impl Escapes {
     )]
     #[inline(always)]
     fn record_bits(&mut self, at: usize, bits: u64) {
-        if bits == 0 {
-        } else if at < 64 {
-            self.mask |= bits << at;
-        } else {
-            self.beyond = true;
+        if bits != 0 {
+            if at < 64 {
+                self.mask |= bits << at;
+            } else {
+                self.beyond = true;
+            }
         }
     }
 }
