@@ -398,6 +398,19 @@ pub struct StringScan {
     pub newlines: usize,
 }
 
+impl StringScan {
+    /// The scan of a string closed at `end`, with the scanner's `escapes` and LF count.
+    #[inline(always)]
+    fn closed(end: usize, escapes: Escapes, newlines: usize) -> (StringScan, Escapes) {
+        let scan = StringScan {
+            end,
+            escaped: escapes != Escapes::NONE,
+            newlines,
+        };
+        (scan, escapes)
+    }
+}
+
 /// Finds the closing quote of a string value whose content starts at `input[0]` (just after
 /// the opening quote). `None` if the input ends first. Every byte but an unescaped `"` is
 /// content, including LF and CR: strings may span lines.
@@ -439,14 +452,7 @@ fn string_escapes_by_runs(input: &[u8]) -> Option<(StringScan, Escapes)> {
     loop {
         i = run_until(input, i, STRING_STOP);
         match *input.get(i)? {
-            b'"' => {
-                let scan = StringScan {
-                    end: i,
-                    escaped: escapes != Escapes::NONE,
-                    newlines,
-                };
-                return Some((scan, escapes));
-            }
+            b'"' => return Some(StringScan::closed(i, escapes, newlines)),
             b'\n' => {
                 newlines += 1;
                 i += 1;

@@ -177,7 +177,7 @@ pub(super) fn string_end_escapes(input: &[u8]) -> Option<(StringScan, Escapes)> 
             if quotes != 0 {
                 let k = quotes.trailing_zeros();
                 newlines += (lf & below(k)).count_ones() as usize;
-                return Some((scan(i + k as usize, escapes, newlines), escapes));
+                return Some(StringScan::closed(i + k as usize, escapes, newlines));
             }
             newlines += lf.count_ones() as usize;
             i += BLOCK;
@@ -198,7 +198,7 @@ pub(super) fn string_end_escapes(input: &[u8]) -> Option<(StringScan, Escapes)> 
             let k = closing.trailing_zeros();
             escapes.record_bits(i, u64::from(decoded & below(k)));
             newlines += (lf & below(k)).count_ones() as usize;
-            return Some((scan(i + k as usize, escapes, newlines), escapes));
+            return Some(StringScan::closed(i + k as usize, escapes, newlines));
         }
         escapes.record_bits(i, u64::from(decoded));
         newlines += lf.count_ones() as usize;
@@ -206,12 +206,4 @@ pub(super) fn string_end_escapes(input: &[u8]) -> Option<(StringScan, Escapes)> 
         i += BLOCK;
     }
     None
-}
-
-fn scan(end: usize, escapes: Escapes, newlines: usize) -> StringScan {
-    StringScan {
-        end,
-        escaped: escapes != Escapes::NONE,
-        newlines,
-    }
 }
