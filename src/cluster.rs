@@ -113,7 +113,7 @@ impl MockKafka {
     /// let kafka = MockKafka::start(&telegraf_execd_kafka_bridge::config::TopicSpec::lab_defaults()).unwrap();
     /// assert_eq!(kafka.leaders()[&("weather".to_string(), 0)], 1);
     /// assert_eq!(kafka.leaders()[&("weather".to_string(), 3)], 1);
-    /// assert_eq!(kafka.leaders().len(), 8);
+    /// assert_eq!(kafka.leaders().len(), 12); // 3 topics x 4 partitions
     /// ```
     pub fn start(topics: &[TopicSpec]) -> Result<Self, MockKafkaError> {
         let cluster =
