@@ -24,7 +24,10 @@ Started or reused:
 Children (found next to this binary, or in --bin-dir):
   telegraf-execd-weather inject        backfill, then live writes every --interval
   telegraf-execd-kafka-bridge run      InfluxDB -> topic \"weather\", exactly once
-  telegraf-execd-kafka-bridge consume  --follow --stats: the live view on stdout";
+  telegraf-execd-kafka-bridge consume  --follow --stats: the live view on stdout
+  telegraf-execd-weather | telegraf-execd-alerts
+                                       (--alerts) the same live weather through the alerts
+                                       processor; its alert changes are printed in the live view";
 
 /// `weather-pipeline`: the whole pipeline on one machine, without Docker.
 ///
@@ -105,6 +108,16 @@ pub struct PipelineArgs {
     /// exactly once, in order; exit 1 on any problem.
     #[arg(long)]
     pub verify: bool,
+
+    /// Run the alerts processor (`telegraf-execd-alerts`) on the live weather, as Telegraf's
+    /// processors.execd does (fed by a `telegraf-execd-weather` execd with the same model, seed,
+    /// stations and interval as `inject`), and print its alert changes in the live view.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub alerts: bool,
+
+    /// With --alerts: the processor's rule file (default: its shipped weather rules).
+    #[arg(long, value_name = "FILE")]
+    pub alerts_config: Option<PathBuf>,
 
     /// How often the live view prints its table.
     #[arg(long, default_value = "5s", value_name = "DURATION")]

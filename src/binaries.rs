@@ -21,6 +21,8 @@ pub struct SiblingBinaries {
     pub weather: PathBuf,
     /// `telegraf-execd-kafka-bridge` (`run`, `create-topics`, `consume`).
     pub bridge: PathBuf,
+    /// `telegraf-execd-alerts`, if present (needed only with `--alerts`).
+    pub alerts: Option<PathBuf>,
 }
 
 /// A binary the runner needs is not in the folder.
@@ -46,6 +48,8 @@ impl SiblingBinaries {
     pub const WEATHER: &'static str = "telegraf-execd-weather";
     /// File name of the Kafka bridge.
     pub const BRIDGE: &'static str = "telegraf-execd-kafka-bridge";
+    /// File name of the alerts processor.
+    pub const ALERTS: &'static str = "telegraf-execd-alerts";
 
     /// The folder of the running executable.
     ///
@@ -60,7 +64,8 @@ impl SiblingBinaries {
             .ok_or_else(|| std::io::Error::other(format!("{} has no parent folder", exe.display())))
     }
 
-    /// Both binaries in `dir`, each an executable file.
+    /// Both plugin binaries in `dir`, each an executable file, and the alerts processor if it
+    /// is there too.
     ///
     /// ```
     /// use std::os::unix::fs::PermissionsExt;
@@ -73,11 +78,31 @@ impl SiblingBinaries {
     /// }
     /// let found = SiblingBinaries::find(dir.path()).unwrap();
     /// assert!(found.bridge.ends_with("telegraf-execd-kafka-bridge"));
+    /// assert_eq!(found.alerts, None);
     /// ```
     pub fn find(dir: &Path) -> Result<Self, MissingBinary> {
         Ok(SiblingBinaries {
             weather: executable(dir, Self::WEATHER)?,
             bridge: executable(dir, Self::BRIDGE)?,
+            alerts: executable(dir, Self::ALERTS).ok(),
+        })
+    }
+
+    /// The alerts processor, or why it is missing.
+    ///
+    /// ```
+    /// let b = weather_pipeline::binaries::SiblingBinaries {
+    ///     weather: "/x/w".into(), bridge: "/x/b".into(), alerts: None };
+    /// assert!(b.alerts_binary().unwrap_err().to_string().contains("telegraf-execd-alerts in /x"));
+    /// ```
+    pub fn alerts_binary(&self) -> Result<&Path, MissingBinary> {
+        self.alerts.as_deref().ok_or_else(|| MissingBinary {
+            name: Self::ALERTS,
+            dir: self
+                .weather
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
         })
     }
 }

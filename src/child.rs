@@ -73,6 +73,11 @@ pub(crate) enum StdoutRoute {
     Log(LogLevel),
     /// Kept for the caller ([`Supervised::finish`]).
     Capture,
+    /// Handed to the caller as a pipe ([`Supervised::take_stdout`]), to feed another child.
+    Pipe,
+    /// The alerts processor's output: its alert metrics are printed on the runner's stdout as
+    /// readable lines ([`crate::alert_view`]); the metrics it passes through are dropped.
+    AlertView,
 }
 
 /// What to start.
@@ -95,6 +100,7 @@ pub(crate) struct Supervised {
     stop: StopStyle,
     relays: Vec<JoinHandle<()>>,
     captured: Option<JoinHandle<Vec<u8>>>,
+    piped: Option<tokio::process::ChildStdout>,
     status: Option<ExitStatus>,
 }
 
@@ -104,17 +110,27 @@ const RELAY_DRAIN: Duration = Duration::from_secs(2);
 impl Supervised {
     /// Starts the child in its own process group.
     pub fn spawn(launch: Launch<'_>) -> std::io::Result<Self> {
+        Self::spawn_fed(launch, None)
+    }
+
+    /// Like [`Supervised::spawn`], with stdin read from `stdin` (another child's
+    /// [`StdoutRoute::Pipe`]) instead of what the stop style implies.
+    pub fn spawn_fed(launch: Launch<'_>, stdin: Option<Stdio>) -> std::io::Result<Self> {
         let mut command = Command::new(launch.program);
         command
             .args(&launch.args)
             .process_group(0)
-            .stdin(match launch.stop {
-                StopStyle::CloseStdin => Stdio::piped(),
-                StopStyle::Terminate => Stdio::null(),
+            .stdin(match (stdin, launch.stop) {
+                (Some(feed), _) => feed,
+                (None, StopStyle::CloseStdin) => Stdio::piped(),
+                (None, StopStyle::Terminate) => Stdio::null(),
             })
             .stdout(match launch.stdout {
                 StdoutRoute::Inherit => Stdio::inherit(),
-                StdoutRoute::Log(_) | StdoutRoute::Capture => Stdio::piped(),
+                StdoutRoute::Log(_)
+                | StdoutRoute::Capture
+                | StdoutRoute::Pipe
+                | StdoutRoute::AlertView => Stdio::piped(),
             })
             .stderr(Stdio::piped())
             // Safety net if the runner itself fails: no child outlives a dropped handle.
@@ -132,7 +148,12 @@ impl Supervised {
             relays.push(tokio::spawn(relay(name, stderr, None)));
         }
         let mut captured = None;
+        let mut piped = None;
         match (launch.stdout, child.stdout.take()) {
+            (StdoutRoute::Pipe, out) => piped = out,
+            (StdoutRoute::AlertView, Some(out)) => {
+                relays.push(tokio::spawn(crate::alert_view::print_alerts(out)));
+            }
             (StdoutRoute::Log(level), Some(out)) => {
                 relays.push(tokio::spawn(relay(name, out, Some(level))));
             }
@@ -153,8 +174,15 @@ impl Supervised {
             stop: launch.stop,
             relays,
             captured,
+            piped,
             status: None,
         })
+    }
+
+    /// The stdout pipe of a [`StdoutRoute::Pipe`] child, as stdin for another child (once).
+    pub fn take_stdout(&mut self) -> Option<Stdio> {
+        let out = self.piped.take()?;
+        out.into_owned_fd().ok().map(Stdio::from)
     }
 
     /// The child's name in logs.
@@ -266,7 +294,17 @@ pub(crate) fn os(args: &[&dyn AsRef<OsStr>]) -> Vec<OsString> {
 /// Starts a child and logs its process id (tests and users find it there).
 pub(crate) fn start(launch: Launch<'_>) -> anyhow::Result<Supervised> {
     let name = launch.name;
-    let child = Supervised::spawn(launch).with_context(|| format!("starting {name}"))?;
+    started(name, Supervised::spawn(launch))
+}
+
+/// [`start`] with stdin read from another child's stdout.
+pub(crate) fn start_fed(launch: Launch<'_>, stdin: Option<Stdio>) -> anyhow::Result<Supervised> {
+    let name = launch.name;
+    started(name, Supervised::spawn_fed(launch, stdin))
+}
+
+fn started(name: &'static str, spawned: std::io::Result<Supervised>) -> anyhow::Result<Supervised> {
+    let child = spawned.with_context(|| format!("starting {name}"))?;
     log::info!("started {name} (pid {})", child.pid());
     Ok(child)
 }

@@ -20,8 +20,10 @@
 //! - [`cluster`]: the in-process mock Kafka cluster and the broker-stop exercise;
 //! - [`child`]: children in their own process group, stderr relay, Telegraf-like stop;
 //! - [`verify`]: reading `consume --verify` reports;
+//! - [`alert_view`]: the alerts processor's alert metrics as readable live-view lines;
 //! - [`runner`]: one run, start to stop ([`runner::run_pipeline`]).
 
+pub mod alert_view;
 pub mod args;
 pub mod binaries;
 pub mod child;

@@ -26,7 +26,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::args::PipelineArgs;
 use crate::binaries::SiblingBinaries;
-use crate::child::{Launch, StdoutRoute, StopStyle, Supervised, os, start};
+use crate::child::{Launch, StdoutRoute, StopStyle, Supervised, os, start, start_fed};
 use crate::cluster::MockKafka;
 use crate::configs::{BridgeFile, weather_config};
 use crate::verify::verify_topic;
@@ -56,6 +56,9 @@ pub fn run_pipeline(args: &PipelineArgs) -> Result<ExitCode> {
         None => SiblingBinaries::default_dir().context("locating this executable's folder")?,
     };
     let bins = SiblingBinaries::find(&dir)?;
+    if args.alerts {
+        bins.alerts_binary()?;
+    }
     let stations = args
         .stations
         .resolve(&default_stations())
@@ -259,6 +262,46 @@ async fn run(
         stdout: StdoutRoute::Inherit,
         stop: StopStyle::Terminate,
     })?;
+    // The alerts processor, fed like Telegraf feeds processors.execd: an execd weather input on
+    // the same model, seed, stations and interval as `inject` (so the same live observations)
+    // piped into it; its alert metrics go to the live view.
+    let mut alerting = match args.alerts {
+        false => None,
+        true => {
+            let program = bins.alerts_binary()?;
+            let mut source = start(Launch {
+                name: "weather",
+                program: &bins.weather,
+                args: os(&[
+                    &"-config",
+                    &weather_path,
+                    &"-poll_interval",
+                    &args.interval.to_string(),
+                    &"-log_level",
+                    &level,
+                ]),
+                stdout: StdoutRoute::Pipe,
+                stop: StopStyle::CloseStdin,
+            })?;
+            let mut alerts_args = os(&[&"-log_level", &level]);
+            if let Some(config) = &args.alerts_config {
+                alerts_args.extend(os(&[&"-config", config]));
+            }
+            let feed = source.take_stdout();
+            let processor = start_fed(
+                Launch {
+                    name: "alerts",
+                    program,
+                    args: alerts_args,
+                    stdout: StdoutRoute::AlertView,
+                    // Stopped by its input: the weather child's exit closes the pipe (EOF).
+                    stop: StopStyle::CloseStdin,
+                },
+                feed,
+            )?;
+            Some((source, processor))
+        }
+    };
     log::info!(
         "pipeline running: {} stations, backfill {} at {}, live every {}{}; Ctrl-C to stop",
         stations.len(),
@@ -290,6 +333,7 @@ async fn run(
             status = inject.wait() => break Ending::ChildExited(inject.name(), status),
             status = bridge.wait() => break Ending::ChildExited(bridge.name(), status),
             status = consume.wait() => break Ending::ChildExited(consume.name(), status),
+            (name, status) = wait_alerting(&mut alerting) => break Ending::ChildExited(name, status),
         }
     };
 
@@ -311,6 +355,10 @@ async fn run(
 
     report_stop(&mut inject, &failure).await;
     let until = now_ns();
+    if let Some((source, processor)) = alerting.as_mut() {
+        report_stop(source, &failure).await;
+        report_stop(processor, &failure).await;
+    }
     report_stop(&mut consume, &failure).await;
     let mut code = ExitCode::SUCCESS;
     if args.verify && failure.is_none() {
@@ -352,6 +400,19 @@ async fn run(
     match failure {
         Some(e) => Err(e),
         None => Ok(code),
+    }
+}
+
+/// The first of the alerting children to exit; never, without `--alerts`.
+async fn wait_alerting(
+    alerting: &mut Option<(Supervised, Supervised)>,
+) -> (&'static str, std::io::Result<std::process::ExitStatus>) {
+    match alerting {
+        Some((source, processor)) => tokio::select! {
+            status = source.wait() => (source.name(), status),
+            status = processor.wait() => (processor.name(), status),
+        },
+        None => std::future::pending().await,
     }
 }
 

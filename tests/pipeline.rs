@@ -176,7 +176,7 @@ fn sigterm_stops_every_child_and_removes_its_folders() {
     let names: Vec<&str> = pids.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["inject", "bridge", "consume"],
+        ["inject", "bridge", "consume", "weather", "alerts"],
         "{}",
         run.stderr_text()
     );
@@ -226,7 +226,14 @@ fn a_child_exiting_on_its_own_stops_the_pipeline_with_an_error() {
     let database = unique_database("pipeline_failing_child");
     let run = Runner::start_with_bins(
         bins.path(),
-        &["--influx-url", influx.url(), "--database", &database],
+        &[
+            "--influx-url",
+            influx.url(),
+            "--database",
+            &database,
+            "--alerts",
+            "false",
+        ],
     )
     .finish(LIMIT);
     assert_eq!(run.status.code(), Some(1), "{}", run.stderr_text());
@@ -289,4 +296,62 @@ fn missing_pieces_are_named_with_a_non_zero_exit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("E! --stop-broker 9"), "{stderr}");
     assert_eq!(out.status.code(), Some(2), "{stderr}");
+}
+
+#[test]
+fn alert_changes_appear_in_the_live_view_once_per_series() {
+    let Some(influx) = influx() else { return };
+    let _one_at_a_time = exclusive();
+    // A rule every observation breaks: each station enters `warn` once and stays there, so the
+    // live view shows exactly one change per station however many observations arrive.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("alerts.toml");
+    std::fs::write(
+        &rules,
+        "[[processors.alerts]]\n  [[processors.alerts.rule]]\n    name = \"always\"\n    measurement = \"weather\"\n    field = \"temperature\"\n    warn_above = -100.0\n",
+    )
+    .unwrap();
+    let database = unique_database("pipeline_alerts");
+    let run = Runner::start(&[
+        "--influx-url",
+        influx.url(),
+        "--database",
+        &database,
+        "--stations",
+        "paris,tokyo",
+        "--backfill",
+        "0s",
+        "--interval",
+        "1s",
+        "--duration",
+        "6s",
+        "--alerts-config",
+        rules.to_str().unwrap(),
+    ])
+    .finish(LIMIT);
+    assert!(run.status.success(), "{}", run.stderr_text());
+    let alerts: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("ALERT "))
+        .collect();
+    let mut stations: Vec<&str> = alerts
+        .iter()
+        .map(|l| l.split(' ').nth(2).unwrap())
+        .collect();
+    stations.sort();
+    assert_eq!(stations, ["paris", "tokyo"], "{}", run.stdout);
+    for line in &alerts {
+        assert!(
+            line.contains(" always ok -> warn: temperature is "),
+            "{line}"
+        );
+    }
+    let names: Vec<String> = run.started_children().into_iter().map(|(n, _)| n).collect();
+    assert!(names.contains(&"alerts".to_string()), "{names:?}");
+    assert!(
+        run.stderr.iter().all(|l| !l.text.starts_with("E! ")),
+        "{}",
+        run.stderr_text()
+    );
 }

@@ -33,12 +33,15 @@ pub fn plugin_bin_dir() -> PathBuf {
         };
         let weather = build("telegraf-execd-weather");
         let bridge = build("telegraf-execd-kafka-bridge");
+        let alerts = build("telegraf-execd-alerts");
         let dir = weather.parent().expect("binary folder").to_path_buf();
-        assert_eq!(
-            bridge.parent(),
-            Some(dir.as_path()),
-            "both plugin binaries land in one folder"
-        );
+        for other in [&bridge, &alerts] {
+            assert_eq!(
+                other.parent(),
+                Some(dir.as_path()),
+                "the plugin binaries land in one folder"
+            );
+        }
         dir
     })
     .clone()
