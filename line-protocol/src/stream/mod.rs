@@ -221,10 +221,31 @@ impl<R: BufRead> PointReader<R> {
         &mut self,
         f: impl FnOnce(&Point<'_>) -> T,
     ) -> Result<Option<T>, ReadError> {
+        self.next_entry_with(|_, point| f(point))
+    }
+
+    /// Like [`next_point_with`](Self::next_point_with), and also lends the point's bytes as
+    /// read: from the start of its line through its line ending (none at the end of the
+    /// input), string values spanning lines included. A program that passes points through
+    /// unchanged (a Telegraf processor) copies these bytes instead of re-serializing.
+    ///
+    /// ```
+    /// let mut r = line_protocol::PointReader::new(&b"# c\nm,t=a  f=\"x\ny\" 1\r\nbad\nm f=2"[..]);
+    /// let raw = r.next_entry_with(|raw, p| (raw.to_vec(), p.tags.len())).unwrap().unwrap();
+    /// assert_eq!(raw, (b"m,t=a  f=\"x\ny\" 1\r\n".to_vec(), 1));
+    /// assert!(r.next_entry_with(|_, _| ()).is_err());
+    /// assert_eq!(r.next_entry_with(|raw, _| raw.to_vec()).unwrap().unwrap(), b"m f=2");
+    /// assert!(r.next_entry_with(|_, _| ()).unwrap().is_none());
+    /// ```
+    pub fn next_entry_with<T>(
+        &mut self,
+        f: impl FnOnce(&[u8], &Point<'_>) -> T,
+    ) -> Result<Option<T>, ReadError> {
         let Some(len) = self.next_frame()? else {
             return Ok(None);
         };
-        let frame = &self.buf[self.start..self.start + len];
+        let begin = self.start;
+        let frame = &self.buf[begin..begin + len];
         let mut point = Point {
             tags: std::mem::take(&mut self.spare_tags),
             fields: std::mem::take(&mut self.spare_fields),
@@ -232,7 +253,7 @@ impl<R: BufRead> PointReader<R> {
         };
         let outcome = parse_entry(Src::new(frame), self.precision, &mut point, &mut self.pool);
         let settled = settle(&mut self.start, &mut self.line, frame, outcome);
-        let result = settled.map(|()| f(&point));
+        let result = settled.map(|()| f(&frame[..self.start - begin], &point));
         self.pool.reclaim(&mut point);
         self.spare_tags = recycle(point.tags);
         self.spare_fields = recycle(point.fields);
