@@ -70,6 +70,7 @@ fn setup(crit: f64) -> AlertSetup {
             vec![TagRule::equal("source", "weather-alerts")],
             vec![StatusRule::change(RuleLevel::Any, RuleLevel::Crit)],
         ))],
+        owner_tag: Some(StatusTag::new("source", "weather-alerts")),
     }
 }
 
@@ -143,6 +144,36 @@ async fn second_run_changes_nothing_and_says_so() {
     );
     assert!(server.requests()[before..].iter().all(|r| !r.is_write()));
     assert!(report.outcomes.iter().all(|o| o.id.is_some()));
+    // The stand-in answers 30.0 as 30, as Go does; that is no change either.
+    assert!(server.objects("checks")[0]["thresholds"][0]["value"].is_i64());
+}
+
+#[tokio::test]
+async fn checks_of_removed_rules_are_reported_not_deleted() {
+    let server = Influx2TestServer::start("lab", TOKEN).unwrap();
+    let by_hand = server.insert(
+        "checks",
+        json!({"name": "by hand", "type": "custom", "tags": []}),
+    );
+    let api = alerting(&server.url(), "lab", TOKEN);
+    provision(&api, setup(35.0), false).await.unwrap();
+    let mut fewer = setup(35.0);
+    let removed = fewer.checks.remove(1);
+    let report = provision(&api, fewer, false).await.unwrap();
+    let strays: Vec<&str> = report.strays.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        strays,
+        [removed.base().name.as_str()],
+        "only checks with the owner tag"
+    );
+    assert_eq!(report.writes(), 0);
+    assert_eq!(server.objects("checks").len(), 3);
+    assert!(
+        server
+            .objects("checks")
+            .iter()
+            .any(|c| c["id"] == by_hand.as_str())
+    );
 }
 
 #[tokio::test]

@@ -218,6 +218,39 @@ fn an_edited_rule_is_updated_in_place() {
 }
 
 #[test]
+fn a_renamed_rule_leaves_a_stray_check_that_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Influx2TestServer::start("lab", TOKEN).unwrap();
+    let path = rules_file(&dir, 40.0);
+    assert_eq!(
+        provision(Some(&path), &server.url(), "lab", Some(TOKEN), &[]).status,
+        0
+    );
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("station_silent", "station_down");
+    std::fs::write(&path, text).unwrap();
+    let run = provision(Some(&path), &server.url(), "lab", Some(TOKEN), &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("created check \"station_down\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("W! check \"station_silent\" (id ")
+            && run.stderr.contains("no rule maps to it"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        server.objects("checks").len(),
+        3,
+        "the stray is reported, not deleted"
+    );
+}
+
+#[test]
 fn dry_run_prints_the_plan_and_writes_nothing() {
     let server = Influx2TestServer::start("lab", TOKEN).unwrap();
     let run = provision(None, &server.url(), "lab", Some(TOKEN), &["-dry_run"]);

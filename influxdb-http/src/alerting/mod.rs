@@ -12,6 +12,7 @@
 //!     endpoint: NotificationEndpoint::Http(HttpEndpoint::post("hook", "http://hook:8080/")),
 //!     checks: vec![],
 //!     rules: vec![],
+//!     owner_tag: None,
 //! };
 //! let report = provision(&alerting, setup, false).await?;
 //! println!("{}", report.summary());
@@ -25,12 +26,32 @@
 //! - [`provision`](mod@provision): [`plan`] and [`provision()`]: create / update / unchanged by name;
 //! - [`error`]: [`ApiError`] (401, 403, 404, unreachable, other statuses);
 //! - `spec` and `test_server` (feature `test-server`): the documented body rules and
-//!   [`Influx2TestServer`], a recording stand-in for InfluxDB 2 that enforces them.
+//!   `Influx2TestServer`, a recording stand-in for InfluxDB 2 that enforces them.
 //!
-//! How this is tested: no InfluxDB 2 runs here. The tests (`tests/alerting_*.rs`) run the client
-//! against [`Influx2TestServer`], which checks each body against the rules in `spec` (taken from
-//! InfluxDB 2's OpenAPI spec and its server-side validation), and one test per required field
-//! shows that the bodies carry it and that the server rejects a body without it.
+//! # What is tested how
+//!
+//! No InfluxDB 2 runs on the development machines, so nothing here has been run against a real
+//! InfluxDB 2. What the tests do instead:
+//! - **Request bodies against the documented schema** (`tests/alerting_spec.rs`): `spec` encodes
+//!   the OpenAPI spec's required fields and enums (influxdata/openapi `src/common/schemas`:
+//!   `CheckBase`, `ThresholdCheck`, `DeadmanCheck`, the `Threshold` types,
+//!   `HTTPNotificationEndpoint`, `NotificationRuleBase`, `TagRule`, `StatusRule`) plus what
+//!   InfluxDB 2's own validation adds (`every` on checks and rules, valid IDs, `timeSince` and
+//!   `staleTime` on deadman checks, one `_field` filter in a threshold check's query, `offset`
+//!   below `every`). One test per required field, named after it
+//!   (`threshold_check_requires_query_text`, `rule_requires_status_rules`…), shows that the
+//!   typed model writes the field and that a body without it is rejected naming it.
+//! - **The HTTP exchange** (`tests/alerting_provision.rs`): the client and [`provision()`] run
+//!   against `Influx2TestServer` on 127.0.0.1, which stores objects as InfluxDB 2 does (IDs,
+//!   `ownerID`, timestamps, lists per `orgID` paged by `offset`/`limit` ≤ 100, `PUT` keeps the
+//!   ID; numbers re-encoded the way Go writes them), checks the `Authorization: Token` header,
+//!   answers InfluxDB 2's error bodies (`{"code","message"}`), and records every request. The
+//!   tests check the first run (creates), the second (no write at all), a changed threshold (one
+//!   `PUT` to the same ID), paging, duplicate names, 401, 403, 404 and an unreachable server.
+//! - **Not modeled**: Flux compilation of the check and rule queries and the tasks InfluxDB
+//!   creates to run them (the query's shape is checked by `spec` only: one `_field` filter), and
+//!   the exact texts of InfluxDB's error messages (the stand-in's are modeled on them). The 403
+//!   comes from a token the stand-in is told to treat as read-only.
 
 pub mod api;
 pub mod error;

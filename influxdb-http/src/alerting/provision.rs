@@ -12,7 +12,8 @@ use std::fmt;
 use serde_json::Value;
 
 use super::{
-    AlertingApi, ApiError, Check, NotificationEndpoint, NotificationRule, Resource, Stored,
+    AlertingApi, ApiError, Check, NotificationEndpoint, NotificationRule, Resource, StatusTag,
+    Stored,
 };
 
 /// Everything provisioning should leave in the organization.
@@ -21,11 +22,12 @@ use super::{
 /// `orgID` to the organization's.
 ///
 /// ```
-/// use influxdb_http::alerting::{AlertSetup, HttpEndpoint, NotificationEndpoint};
+/// use influxdb_http::alerting::{AlertSetup, HttpEndpoint, NotificationEndpoint, StatusTag};
 /// let setup = AlertSetup {
 ///     endpoint: NotificationEndpoint::Http(HttpEndpoint::post("hook", "http://hook:8080/")),
 ///     checks: vec![],
 ///     rules: vec![],
+///     owner_tag: Some(StatusTag::new("source", "weather-alerts")),
 /// };
 /// assert!(setup.checks.is_empty());
 /// ```
@@ -37,6 +39,9 @@ pub struct AlertSetup {
     pub checks: Vec<Check>,
     /// The notification rules (all notify `endpoint`).
     pub rules: Vec<NotificationRule>,
+    /// The status tag every wanted check carries: a stored check with it that is not wanted
+    /// (its rule was renamed or removed) is reported in [`Report::strays`], never deleted.
+    pub owner_tag: Option<StatusTag>,
 }
 
 /// What provisioning does (or, in a dry run, would do) with one object.
@@ -119,25 +124,27 @@ impl fmt::Display for Outcome {
 ///
 /// ```
 /// use influxdb_http::alerting::{Change, Outcome, Report};
-/// let r = Report { dry_run: false, outcomes: vec![
+/// let r = Report { dry_run: false, strays: vec![], outcomes: vec![
 ///     Outcome { kind: "checks", name: "a".into(), id: Some("1".into()), change: Change::Unchanged },
 /// ]};
 /// assert_eq!(r.writes(), 0);
 /// assert_eq!(r.summary(), "nothing to change: all 1 objects are up to date");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     /// Whether this was a dry run (nothing written; the outcomes say what would be done).
     pub dry_run: bool,
     /// One per object.
     pub outcomes: Vec<Outcome>,
+    /// Stored checks that carry [`AlertSetup::owner_tag`] but are no longer wanted (left as is).
+    pub strays: Vec<Stored>,
 }
 
 impl Report {
     /// How many objects were (or would be) created or updated.
     ///
     /// ```
-    /// assert_eq!(influxdb_http::alerting::Report { dry_run: false, outcomes: vec![] }.writes(), 0);
+    /// assert_eq!(influxdb_http::alerting::Report { dry_run: false, outcomes: vec![], strays: vec![] }.writes(), 0);
     /// ```
     pub fn writes(&self) -> usize {
         self.outcomes.iter().filter(|o| o.change.is_write()).count()
@@ -147,7 +154,7 @@ impl Report {
     ///
     /// ```
     /// use influxdb_http::alerting::{Change, Outcome, Report};
-    /// let r = Report { dry_run: true, outcomes: vec![
+    /// let r = Report { dry_run: true, strays: vec![], outcomes: vec![
     ///     Outcome { kind: "checks", name: "a".into(), id: None, change: Change::Create },
     /// ]};
     /// assert_eq!(r.summary(), "dry run: would create 1, update 0, leave 0 unchanged");
@@ -192,11 +199,20 @@ pub async fn provision(
     let org_id = api.org_id().await?;
     let mut outcomes = Vec::new();
 
-    let endpoint = sync(api, &org_id, vec![setup.endpoint], dry_run).await?;
+    let (endpoint, _) = sync(api, &org_id, vec![setup.endpoint], dry_run).await?;
     let endpoint_id = endpoint[0].id.clone();
     outcomes.extend(endpoint);
 
-    outcomes.extend(sync(api, &org_id, setup.checks, dry_run).await?);
+    let wanted: Vec<String> = setup.checks.iter().map(|c| c.base().name.clone()).collect();
+    let (checks, stored_checks) = sync(api, &org_id, setup.checks, dry_run).await?;
+    outcomes.extend(checks);
+    let strays = match &setup.owner_tag {
+        Some(tag) => stored_checks
+            .into_iter()
+            .filter(|c| !wanted.contains(&c.name) && carries(&c.body, tag))
+            .collect(),
+        None => Vec::new(),
+    };
 
     let mut rules = setup.rules;
     for rule in &mut rules {
@@ -204,17 +220,31 @@ pub async fn provision(
         // A dry run that would create the endpoint has no ID yet: the rule then shows as changed.
         rule.endpoint_id = endpoint_id.clone().unwrap_or_default();
     }
-    outcomes.extend(sync(api, &org_id, rules, dry_run).await?);
-    Ok(Report { dry_run, outcomes })
+    outcomes.extend(sync(api, &org_id, rules, dry_run).await?.0);
+    Ok(Report {
+        dry_run,
+        outcomes,
+        strays,
+    })
 }
 
-/// Lists the objects of one kind, then creates or updates each wanted one as needed.
+/// Whether a stored check's `tags` hold `tag`.
+fn carries(check: &Value, tag: &StatusTag) -> bool {
+    let tags = check.get("tags").and_then(Value::as_array);
+    tags.into_iter().flatten().any(|t| {
+        t.get("key").and_then(Value::as_str) == Some(&tag.key)
+            && t.get("value").and_then(Value::as_str) == Some(&tag.value)
+    })
+}
+
+/// Lists the objects of one kind, then creates or updates each wanted one as needed; returns
+/// the outcomes and the objects as listed before.
 async fn sync<R: Resource>(
     api: &AlertingApi,
     org_id: &str,
     mut wanted: Vec<R>,
     dry_run: bool,
-) -> Result<Vec<Outcome>, ApiError> {
+) -> Result<(Vec<Outcome>, Vec<Stored>), ApiError> {
     for object in &mut wanted {
         object.set_org_id(org_id);
     }
@@ -237,7 +267,7 @@ async fn sync<R: Resource>(
             change,
         });
     }
-    Ok(outcomes)
+    Ok((outcomes, existing))
 }
 
 /// What to do with `wanted` given the stored objects of its kind, and the matching ID.

@@ -378,6 +378,7 @@ fn write(state: &mut State, kind: Kind, req: &mut RecordedRequest, id: Option<St
         }
     }
     let mut object = body;
+    go_numbers(&mut object);
     let now = json!(timestamp());
     match id {
         None => {
@@ -410,6 +411,21 @@ fn write(state: &mut State, kind: Kind, req: &mut RecordedRequest, id: Option<St
             *stored = object.clone();
             Answer(200, object)
         }
+    }
+}
+
+/// Re-encodes numbers as InfluxDB (Go's `encoding/json`) writes them back: a float64 without
+/// a fraction comes back as an integer (`35.0` is answered as `35`).
+fn go_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15) {
+                *value = json!(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(go_numbers),
+        Value::Object(map) => map.values_mut().for_each(go_numbers),
+        _ => {}
     }
 }
 

@@ -182,6 +182,7 @@ pub fn map_rules(rules: &RuleSet, options: &MappingOptions) -> Mapped {
             endpoint,
             checks,
             rules: vec![NotificationRule::Http(rule)],
+            owner_tag: Some(StatusTag::new("source", SOURCE_TAG)),
         },
         notes,
     }

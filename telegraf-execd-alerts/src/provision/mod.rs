@@ -149,6 +149,13 @@ fn run(args: &ProvisionArgs) -> anyhow::Result<()> {
     for outcome in &report.outcomes {
         println!("{outcome}");
     }
+    for stray in &report.strays {
+        log::warn!(
+            "check {:?} (id {}) has tag source={SOURCE_TAG} but no rule maps to it (renamed or removed?): left as is; delete it in InfluxDB if it is not wanted",
+            stray.name,
+            stray.id
+        );
+    }
     println!("{}", report.summary());
     Ok(())
 }
