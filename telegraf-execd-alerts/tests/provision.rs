@@ -28,7 +28,7 @@ fn provision(
         cmd.arg("-config").arg(path);
     }
     cmd.args([
-        "-host",
+        "-url",
         url,
         "-org",
         org,
@@ -37,7 +37,7 @@ fn provision(
     ]);
     cmd.args(extra);
     for var in [
-        "INFLUX_HOST",
+        "INFLUX_URL",
         "INFLUX_ORG",
         "INFLUX_BUCKET",
         "ALERT_ENDPOINT_URL",

@@ -45,8 +45,8 @@ pub struct ProvisionArgs {
     pub config: Option<PathBuf>,
 
     /// InfluxDB 2 base URL.
-    #[arg(long = "host", env = "INFLUX_HOST", value_name = "URL")]
-    pub host: String,
+    #[arg(long = "url", env = "INFLUX_URL", value_name = "URL")]
+    pub url: String,
 
     /// Organization name (looked up with GET /api/v2/orgs?org=NAME).
     #[arg(long = "org", env = "INFLUX_ORG", value_name = "NAME")]
@@ -88,7 +88,7 @@ pub struct ProvisionArgs {
 /// use clap::Parser;
 /// #[derive(Parser)]
 /// struct Cli { #[command(flatten)] args: telegraf_execd_alerts::provision::ProvisionArgs }
-/// let cli = Cli::parse_from(["p", "--host", "http://influxdb:8086", "--org", "lab", "--endpoint_url", "http://hook/"]);
+/// let cli = Cli::parse_from(["p", "--url", "http://influxdb:8086", "--org", "lab", "--endpoint_url", "http://hook/"]);
 /// std::process::exit(if telegraf_execd_alerts::provision::main(&cli.args) == std::process::ExitCode::SUCCESS { 0 } else { 1 });
 /// ```
 pub fn main(args: &ProvisionArgs) -> ExitCode {
@@ -128,7 +128,7 @@ fn run(args: &ProvisionArgs) -> anyhow::Result<()> {
         bucket: args.bucket.clone(),
         token,
     };
-    let mut client = ClientConfig::new(&args.host, api)?;
+    let mut client = ClientConfig::new(&args.url, api)?;
     client.timeout = Duration::max(*args.timeout, Duration::from_millis(1));
     client.retry = RetryPolicy::none();
     client.user_agent = concat!("telegraf-execd-alerts/", env!("CARGO_PKG_VERSION")).to_owned();
@@ -143,7 +143,7 @@ fn run(args: &ProvisionArgs) -> anyhow::Result<()> {
         options.endpoint_name,
         options.rule_name,
         args.org,
-        args.host
+        args.url
     );
     let report = runtime.block_on(provision(&alerting, mapped.setup, args.dry_run))?;
     for outcome in &report.outcomes {
