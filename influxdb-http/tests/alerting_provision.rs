@@ -382,3 +382,18 @@ async fn a_body_breaking_the_schema_gets_influxdbs_400() {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].pointer, "/query/text");
 }
+
+#[tokio::test]
+async fn a_second_check_with_a_taken_name_is_409() {
+    let server = Influx2TestServer::start("lab", TOKEN).unwrap();
+    let api = alerting(&server.url(), "lab", TOKEN);
+    provision(&api, setup(35.0), false).await.unwrap();
+    let mut check = setup(35.0).checks.remove(0);
+    influxdb_http::alerting::Resource::set_org_id(&mut check, server.org_id());
+    let err = api.create(&check).await.unwrap_err();
+    assert!(
+        matches!(&err, ApiError::Status { status: 409, message, .. } if message == "check name is not unique"),
+        "{err:?}"
+    );
+    assert_eq!(server.objects("checks").len(), 2);
+}

@@ -3,7 +3,8 @@
 //! No InfluxDB 2 runs on these machines, so provisioning is tested against this server. It
 //! keeps objects as InfluxDB 2 does (create assigns a 16-hex-digit ID, `ownerID` and
 //! timestamps; lists filter by `orgID` and page with `offset`/`limit` ≤ 100; `PUT` replaces
-//! an object and keeps its ID), checks the token (`Authorization: Token …`, else 401), checks
+//! an object and keeps its ID; check names are unique per organization, else 409, as InfluxDB's
+//! index on `orgID` + `name`), checks the token (`Authorization: Token …`, else 401), checks
 //! every `POST`/`PUT` body against the documented schema ([`spec`](super::spec); a bad body
 //! gets InfluxDB's `400 {"code":"invalid"}`), and records every request. What it does not
 //! model: Flux compilation and the tasks InfluxDB creates to run checks and rules.
@@ -377,6 +378,18 @@ fn write(state: &mut State, kind: Kind, req: &mut RecordedRequest, id: Option<St
             return error(404, "not found", "notification endpoint not found");
         }
     }
+    // InfluxDB indexes checks by (orgID, name) uniquely; endpoints and rules are not indexed.
+    if kind == Kind::Checks {
+        let taken = state.objects.iter().any(|(k, o)| {
+            *k == kind
+                && o["orgID"] == body["orgID"]
+                && o["name"] == body["name"]
+                && id.as_deref() != o["id"].as_str()
+        });
+        if taken {
+            return error(409, "conflict", "check name is not unique");
+        }
+    }
     let mut object = body;
     go_numbers(&mut object);
     let now = json!(timestamp());
@@ -509,6 +522,7 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        409 => "Conflict",
         _ => "Method Not Allowed",
     }
 }
