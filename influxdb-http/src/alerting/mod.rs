@@ -20,8 +20,9 @@
 //! ```
 //!
 //! Modules:
-//! - [`model`]: the request bodies ([`Check`], [`NotificationEndpoint`], [`NotificationRule`]…)
-//!   with every field the API requires;
+//! - [`check`]: the check bodies ([`Check`]: [`ThresholdCheck`], [`DeadmanCheck`]) and
+//!   [`notification`]: the endpoint and rule bodies ([`NotificationEndpoint`],
+//!   [`NotificationRule`]), each with every field the API requires;
 //! - [`api`]: [`AlertingApi`]: org lookup, list (paged), create (`POST`), update (`PUT`);
 //! - [`provision`](mod@provision): [`plan`] and [`provision()`]: create / update / unchanged by name;
 //! - [`error`]: [`ApiError`] (401, 403, 404, unreachable, other statuses);
@@ -54,20 +55,26 @@
 //!   comes from a token the stand-in is told to treat as read-only.
 
 pub mod api;
+pub mod check;
 pub mod error;
-pub mod model;
+pub mod notification;
 pub mod provision;
 #[cfg(feature = "test-server")]
 pub mod spec;
 #[cfg(feature = "test-server")]
 pub mod test_server;
+#[cfg(feature = "test-server")]
+mod wire;
 
 pub use api::{AlertingApi, Resource, Stored};
+pub use check::{
+    Check, CheckBase, CheckLevel, DashboardQuery, DeadmanCheck, StatusTag, TaskStatus, Threshold,
+    ThresholdCheck,
+};
 pub use error::ApiError;
-pub use model::{
-    AuthMethod, Check, CheckBase, CheckLevel, DashboardQuery, DeadmanCheck, HttpEndpoint,
-    HttpMethod, HttpRule, NotificationEndpoint, NotificationRule, RuleLevel, StatusRule, StatusTag,
-    TagRule, TaskStatus, Threshold, ThresholdCheck,
+pub use notification::{
+    AuthMethod, HttpEndpoint, HttpMethod, HttpRule, NotificationEndpoint, NotificationRule,
+    RuleLevel, StatusRule, TagRule,
 };
 pub use provision::{AlertSetup, Change, Outcome, Report, plan, provision};
 #[cfg(feature = "test-server")]
