@@ -27,14 +27,10 @@ fn provision(
     if let Some(path) = rules {
         cmd.arg("-config").arg(path);
     }
-    cmd.args([
-        "-url",
-        url,
-        "-org",
-        org,
-        "-endpoint_url",
-        "http://hook.lab:8080/alerts",
-    ]);
+    cmd.args(["-url", url, "-org", org]);
+    if !extra.contains(&"-endpoint_url") {
+        cmd.args(["-endpoint_url", "http://hook.lab:8080/alerts"]);
+    }
     cmd.args(extra);
     for var in [
         "INFLUX_URL",
@@ -247,6 +243,41 @@ fn a_renamed_rule_leaves_a_stray_check_that_is_named() {
         server.objects("checks").len(),
         3,
         "the stray is reported, not deleted"
+    );
+}
+
+#[test]
+fn a_new_endpoint_url_updates_the_endpoint_and_keeps_the_rule() {
+    let server = Influx2TestServer::start("lab", TOKEN).unwrap();
+    assert_eq!(
+        provision(None, &server.url(), "lab", Some(TOKEN), &[]).status,
+        0
+    );
+    let endpoint_id = server.objects("notificationEndpoints")[0]["id"].clone();
+    let moved = ["-endpoint_url", "http://hook2.lab:9000/alerts"];
+    let run = provision(None, &server.url(), "lab", Some(TOKEN), &moved);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let first = run.stdout.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "updated notification endpoint \"telegraf-execd-alerts\" (url changed) (id {})",
+            endpoint_id.as_str().unwrap()
+        )
+    );
+    assert!(
+        run.stdout.contains("unchanged notification rule"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("created 0, updated 1, left 7 unchanged")
+    );
+    let endpoints = server.objects("notificationEndpoints");
+    assert_eq!(
+        (endpoints.len(), &endpoints[0]["url"]),
+        (1, &serde_json::json!("http://hook2.lab:9000/alerts"))
     );
 }
 
