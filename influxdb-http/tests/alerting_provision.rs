@@ -397,3 +397,55 @@ async fn a_second_check_with_a_taken_name_is_409() {
     );
     assert_eq!(server.objects("checks").len(), 2);
 }
+
+#[tokio::test]
+async fn objects_are_found_by_name_within_the_org() {
+    let server = Influx2TestServer::start("lab", TOKEN).unwrap();
+    let api = alerting(&server.url(), "lab", TOKEN);
+    provision(&api, setup(35.0), false).await.unwrap();
+    let org_id = api.org_id().await.unwrap();
+    assert_eq!(org_id, server.org_id());
+    let found = api
+        .find::<Check>(&org_id, "station silent")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.body["type"], "deadman");
+    assert_eq!(found.body["timeSince"], "90s");
+    assert!(
+        api.find::<Check>(&org_id, "no such check")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Another organization's objects are not listed.
+    assert!(
+        api.find::<Check>("0a000000000000ee", "station silent")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    server.insert(
+        "notificationRules",
+        json!({"name": "twice", "type": "http"}),
+    );
+    server.insert(
+        "notificationRules",
+        json!({"name": "twice", "type": "http"}),
+    );
+    let err = api
+        .find::<NotificationRule>(&org_id, "twice")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Ambiguous {
+                kind: "notificationRules",
+                count: 2,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

@@ -212,6 +212,41 @@ impl AlertingApi {
         }
     }
 
+    /// The object of kind `R` named `name` in organization `org_id`, if any.
+    ///
+    /// Errors: [`ApiError::Ambiguous`] when several share the name (InfluxDB keeps check names
+    /// unique per organization, but not endpoint or rule names).
+    ///
+    /// ```no_run
+    /// # async fn f(alerting: influxdb_http::alerting::AlertingApi) -> Result<(), influxdb_http::alerting::ApiError> {
+    /// use influxdb_http::alerting::Check;
+    /// let org_id = alerting.org_id().await?;
+    /// if let Some(check) = alerting.find::<Check>(&org_id, "temperature_high").await? {
+    ///     println!("{}", check.body["every"]);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn find<R: Resource>(
+        &self,
+        org_id: &str,
+        name: &str,
+    ) -> Result<Option<Stored>, ApiError> {
+        let mut found: Vec<Stored> = self
+            .list::<R>(org_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.name == name)
+            .collect();
+        match found.len() {
+            0 | 1 => Ok(found.pop()),
+            count => Err(ApiError::Ambiguous {
+                kind: R::LIST_KEY,
+                name: name.to_owned(),
+                count,
+            }),
+        }
+    }
+
     /// Creates an object (`POST`); returns it as stored, with its new ID.
     ///
     /// ```no_run
