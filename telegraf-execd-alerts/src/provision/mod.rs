@@ -26,9 +26,9 @@ use crate::AlertsConfig;
 /// never shows in a process list or a compose file).
 pub const TOKEN_ENV: &str = "INFLUX_TOKEN";
 
-/// Create or update the rules as InfluxDB 2 checks, with one HTTP notification endpoint and
-/// one notification rule (the lab's init-alert).
+/// Create or update the rules as InfluxDB 2 checks (the lab's init-alert).
 ///
+/// Besides the checks: one HTTP notification endpoint and one notification rule.
 /// Threshold rules become threshold checks (WARN/CRIT, above: greater, below: lesser; `for`
 /// becomes the check interval over which every point must be beyond the threshold), deadman
 /// rules deadman checks, stuck rules a threshold check on the window's spread; tag filters become
