@@ -20,7 +20,7 @@ injector, the InfluxDB -> Kafka bridge and a live consumer.
 Started or reused:
   InfluxDB  Debian's influxd on a free loopback port, data in a temp dir (or --influx-url)
   Kafka     librdkafka's mock cluster, brokers 1..3 inside this process (or --bootstrap-servers);
-            topics \"weather\" (4 partitions, RF 3) and \"weather-telegraf\"
+            topics \"weather\" (4 partitions, RF 3), \"weather-telegraf\", \"weather-alerts\"
 Children (found next to this binary, or in --bin-dir):
   telegraf-execd-weather inject        backfill, then live writes every --interval
   telegraf-execd-kafka-bridge run      InfluxDB -> topic \"weather\", exactly once

@@ -61,7 +61,7 @@ pub fn weather_config(seed: u64, stations: &[Station]) -> String {
 /// assert_eq!(parsed.topic, "weather");
 /// assert_eq!(parsed.kafka.get("bootstrap.servers"), Some("127.0.0.1:9092"));
 /// assert_eq!(parsed.lateness.as_secs(), 2);
-/// assert_eq!(parsed.topics.len(), 2); // weather and weather-telegraf, for create-topics
+/// assert_eq!(parsed.topics.len(), 3); // weather, weather-telegraf, weather-alerts: create-topics
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BridgeFile {

@@ -175,7 +175,7 @@ async fn run(
         (Some(servers), _) => servers.clone(),
         (None, Some(kafka)) => {
             log::info!(
-                "started the mock Kafka cluster: brokers 1..=3 at {}; topics weather and weather-telegraf (4 partitions, RF 3)",
+                "started the mock Kafka cluster: brokers 1..=3 at {}; topics weather, weather-telegraf and weather-alerts (4 partitions, RF 3)",
                 kafka.bootstrap_servers()
             );
             kafka.bootstrap_servers()

@@ -76,7 +76,7 @@ fn every_option_is_a_verified_telegraf_option() {
     let (conf, _) = load_conf();
     for key in conf.keys() {
         assert!(
-            ["agent", "global_tags", "inputs", "outputs"].contains(&key.as_str()),
+            ["agent", "global_tags", "inputs", "processors", "outputs"].contains(&key.as_str()),
             "unexpected top-level table `{key}`"
         );
     }
@@ -98,6 +98,20 @@ fn every_option_is_a_verified_telegraf_option() {
             execd,
             &place,
             &[EXECD_OPTIONS, INPUT_OPTIONS, FILTER_OPTIONS],
+        );
+    }
+
+    let processors = conf["processors"].as_table().expect("processors");
+    assert_eq!(
+        processors.keys().collect::<Vec<_>>(),
+        ["execd"],
+        "only the execd processor is wired"
+    );
+    for execd in plugins(&conf, "processors", "execd") {
+        assert_options(
+            execd,
+            "[[processors.execd]]",
+            &[PROCESSORS_EXECD_OPTIONS, PROCESSOR_OPTIONS, FILTER_OPTIONS],
         );
     }
 
@@ -146,6 +160,7 @@ fn durations_use_go_syntax() {
         vec![("[agent]".into(), conf["agent"].as_table().unwrap())];
     for (kind, names) in [
         ("inputs", &["execd"][..]),
+        ("processors", &["execd"][..]),
         ("outputs", &["influxdb_v2", "kafka"][..]),
     ] {
         for name in names {
@@ -348,35 +363,40 @@ fn plugin_configs_in_the_image_load_with_the_plugins_own_loaders() {
 }
 
 #[test]
-fn kafka_gets_weather_only_and_influxdb_gets_both() {
+fn kafka_gets_weather_only_and_influxdb_gets_all() {
     let (conf, _) = load_conf();
     let kafka = plugins(&conf, "outputs", "kafka");
-    assert_eq!(kafka.len(), 1);
-    let kafka = kafka[0];
-    let place = "[[outputs.kafka]]";
-    assert_eq!(string(kafka, "topic", place), "weather-telegraf");
-    assert_eq!(string(kafka, "routing_tag", place), "station");
-    assert_eq!(
-        kafka.get("required_acks").and_then(|v| v.as_integer()),
-        Some(-1)
-    );
-    assert_eq!(
-        kafka.get("idempotent_writes").and_then(|v| v.as_bool()),
-        Some(true)
-    );
-    assert_eq!(str_array(kafka, "namepass", place), ["weather"]);
-    if let Some(codec) = kafka.get("compression_codec") {
-        assert!((0..=4).contains(&codec.as_integer().expect("integer codec")));
-    }
-    // The brokers are compose services on the internal listener.
+    let topics: Vec<&str> = kafka
+        .iter()
+        .map(|k| string(k, "topic", "[[outputs.kafka]]"))
+        .collect();
+    assert_eq!(topics, ["weather-telegraf"]);
     let compose = read_repo_file("deploy/compose.yaml");
-    for broker in str_array(kafka, "brokers", place) {
-        let (host, port) = broker.rsplit_once(':').expect("host:port");
-        assert!(port.parse::<u16>().is_ok(), "{broker}: bad port");
-        assert!(
-            compose.contains(&format!("\n  {host}:\n")),
-            "{broker}: no compose service `{host}`"
+    for (kafka, measurement) in kafka.iter().zip(["weather"]) {
+        let place = format!("[[outputs.kafka]] {}", string(kafka, "topic", ""));
+        let place = place.as_str();
+        assert_eq!(string(kafka, "routing_tag", place), "station");
+        assert_eq!(
+            kafka.get("required_acks").and_then(|v| v.as_integer()),
+            Some(-1)
         );
+        assert_eq!(
+            kafka.get("idempotent_writes").and_then(|v| v.as_bool()),
+            Some(true)
+        );
+        assert_eq!(str_array(kafka, "namepass", place), [measurement]);
+        if let Some(codec) = kafka.get("compression_codec") {
+            assert!((0..=4).contains(&codec.as_integer().expect("integer codec")));
+        }
+        // The brokers are compose services on the internal listener.
+        for broker in str_array(kafka, "brokers", place) {
+            let (host, port) = broker.rsplit_once(':').expect("host:port");
+            assert!(port.parse::<u16>().is_ok(), "{broker}: bad port");
+            assert!(
+                compose.contains(&format!("\n  {host}:\n")),
+                "{broker}: no compose service `{host}`"
+            );
+        }
     }
 
     let influx = plugins(&conf, "outputs", "influxdb_v2");
@@ -394,10 +414,49 @@ fn kafka_gets_weather_only_and_influxdb_gets_both() {
     if influx.contains_key("namepass") {
         let pass = str_array(influx, "namepass", place);
         assert!(
-            pass.contains(&"weather") && pass.contains(&"kafka_bridge"),
+            pass.contains(&"weather")
+                && pass.contains(&"weather_alert")
+                && pass.contains(&"kafka_bridge"),
             "{place}: {pass:?}"
         );
     }
+}
+
+#[test]
+fn the_alerts_processor_runs_our_binary_on_weather_metrics() {
+    let (conf, _) = load_conf();
+    let execd = plugins(&conf, "processors", "execd");
+    assert_eq!(execd.len(), 1);
+    let table = execd[0];
+    let place = "[[processors.execd]]";
+    let command = str_array(table, "command", place);
+    assert_eq!(command[0], "/usr/local/bin/telegraf-execd-alerts");
+    assert!(
+        workspace_binaries().contains("telegraf-execd-alerts"),
+        "no workspace binary telegraf-execd-alerts"
+    );
+    assert_eq!(command[1..], ["-config", "/etc/telegraf/alerts.toml"]);
+    assert!(!command[2].starts_with("/etc/telegraf/telegraf.d/"));
+    for arg in &command {
+        assert!(!arg.contains(' '), "{place}: one array item per argument");
+    }
+    assert_eq!(string(table, "data_format", place), "influx");
+    // Only weather metrics go through it; the alerts it adds are named as the outputs expect.
+    assert_eq!(str_array(table, "namepass", place), ["weather"]);
+    let (text, _) = substitute_env_with(
+        &read_repo_file("telegraf-execd-alerts/alerts.toml"),
+        container_value,
+    );
+    let alerts = telegraf_execd_alerts::AlertsConfig::from_toml(&text, "alerts.toml")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(alerts.alert_measurement, "weather_alert");
+    assert!(alerts.rules.iter().all(|r| r.measurement == "weather"));
+    // Every topic Telegraf writes is created by create-topics.
+    let topics: Vec<String> = telegraf_execd_kafka_bridge::config::TopicSpec::lab_defaults()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert!(topics.iter().any(|t| t == "weather-alerts"), "{topics:?}");
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! - Exit: wait for the process *and* both pipes' EOF, then relaunch after `restart_delay`
 //!   (also after exit 0), unless stopping or `stop_on_error` saw a failing exit.
 //! - Stop: close stdin; SIGTERM after `term_after`; SIGKILL after `kill_after` more.
+//! - Processors (`plugins/processors/execd`): [`ExecdHost::add`] writes one serialized metric
+//!   to stdin synchronously, as `Add` does (blocking while the pipe is full); there are no
+//!   gathers (`signal` stays `none`) and stdout is read exactly as for an input.
 
 use std::io::Write;
 use std::process::ExitStatus;
@@ -206,6 +209,52 @@ impl ExecdHost {
                 error: e.to_string(),
             });
         }
+        result
+    }
+
+    /// Writes one metric, already serialized as a line-protocol record ending in `\n`, to the
+    /// program's stdin and flushes, as `processors.execd` `Add` does: synchronously, so it
+    /// blocks while the pipe is full (that back-pressure is the point). A failure is returned
+    /// and recorded; the metric is then lost, as in Telegraf.
+    ///
+    /// ```
+    /// use execd_conformance::{config::ExecdConfig, host::ExecdHost};
+    /// use std::time::Duration;
+    /// let host = ExecdHost::start(ExecdConfig::new(["/bin/cat"])).unwrap();
+    /// host.add(b"m,t=a v=1i 1700000000000000000\n").unwrap();
+    /// assert!(host.wait_for_metrics(1, Duration::from_secs(5)));
+    /// let t = host.stop().transcript;
+    /// assert_eq!(t.metrics().next().unwrap().1.tag("t"), Some("a"));
+    /// ```
+    pub fn add(&self, record: &[u8]) -> Result<(), HostError> {
+        let result = {
+            let mut stdin = self.shared.stdin();
+            match stdin.as_mut() {
+                None => Err(HostError::NotRunning),
+                Some(pipe) => pipe
+                    .write_all(record)
+                    .and_then(|()| pipe.flush())
+                    .map_err(HostError::Stdin),
+            }
+        };
+        match &result {
+            Ok(()) => {
+                let mut state = self.shared.lock();
+                let index = state.added;
+                state.added += 1;
+                state.transcript.events.push(TimedEvent {
+                    at: Instant::now(),
+                    event: Event::Added { index },
+                });
+            }
+            Err(e) => {
+                self.shared.record(Event::AddFailed {
+                    error: e.to_string(),
+                });
+                return result;
+            }
+        }
+        self.shared.changed.notify_all();
         result
     }
 

@@ -1,6 +1,6 @@
-//! A test harness that hosts execd programs exactly as Telegraf's `inputs.execd` does, so the
-//! conformance tests (`tests/`) can check our plugins against the behaviours Telegraf relies on
-//! (`shared/specs/telegraf-execd.md` §6) without running Telegraf.
+//! A test harness that hosts execd programs exactly as Telegraf's `inputs.execd` and
+//! `processors.execd` do, so the conformance tests (`tests/`) can check our plugins against the
+//! behaviours Telegraf relies on (`shared/specs/telegraf-execd.md` §6) without running Telegraf.
 //!
 //! It is a test tool, not a second Telegraf: it launches, feeds gathers, reads and classifies
 //! output, restarts and stops — and records everything in a [`transcript::Transcript`].
@@ -19,7 +19,8 @@
 //!
 //! Modules:
 //! - [`config`]: the `[[inputs.execd]]` options honoured ([`config::ExecdConfig`]).
-//! - [`host`]: launching, gathers, restarts and the stop sequence ([`host::ExecdHost`]).
+//! - [`host`]: launching, gathers (inputs) or metrics written in (processors), restarts and the
+//!   stop sequence ([`host::ExecdHost`]).
 //! - [`framing`]: where a line-protocol record ends in the stdout stream.
 //! - [`metric`]: one record parsed and checked (independent parser, nanosecond timestamps).
 //! - [`stderr`]: Telegraf's mapping of stderr lines to log levels.

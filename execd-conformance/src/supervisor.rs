@@ -20,6 +20,8 @@ pub(crate) struct State {
     pub(crate) pid: Option<u32>,
     pub(crate) instance: usize,
     pub(crate) gathers: usize,
+    /// Metrics written with `add` (processor hosting).
+    pub(crate) added: usize,
     pub(crate) stopping: bool,
     pub(crate) supervisor_done: bool,
 }

@@ -26,6 +26,17 @@ pub enum Event {
         /// Why.
         error: String,
     },
+    /// The host wrote one metric to the processor's stdin (`processors.execd` `Add`).
+    Added {
+        /// Metric counter, from 0.
+        index: usize,
+    },
+    /// Writing a metric to the processor failed; Telegraf logs `error writing to process
+    /// stdin` and the metric is lost.
+    AddFailed {
+        /// Why.
+        error: String,
+    },
     /// A stdout record that parsed.
     Metric {
         /// Which instance printed it.

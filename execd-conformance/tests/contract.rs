@@ -1,11 +1,10 @@
 //! Conformance, part 2: what crosses the pipes (`shared/specs/telegraf-execd.md` §6 items 6, 8,
 //! 11, 14, 19), for every plugin under test (see `common`).
 //!
-//! Items 15–18 (processor pass-through, processor EOF drain, processor back-pressure, output
-//! mode) do not apply: both binaries are input plugins only. Neither offers a processor or an
-//! output mode — their stdin carries nothing but gather newlines and EOF, and no metric is
-//! ever read from it — so `processors.execd` / `outputs.execd` cannot host them. The harness
-//! supports input hosting only, which is the only way Telegraf can run these programs.
+//! Items 15–17 (processor pass-through, EOF drain, back-pressure) concern the processor,
+//! `telegraf-execd-alerts`, and are checked in `tests/processor.rs`; the two input plugins
+//! here have no processor mode (their stdin carries only gather newlines and EOF). Item 18
+//! (output mode) applies to no binary of the workspace.
 
 mod common;
 

@@ -72,6 +72,9 @@ struct Group {
     series: FxHashMap<u64, Series>,
     /// Per rule of the group: deadman metric time and the earliest deadline to check.
     clocks: Vec<DeadmanClock>,
+    /// Per rule of the group: where its field was in the last metric (metrics of one
+    /// measurement usually keep their field order, so this is nearly always a hit).
+    field_hints: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -122,11 +125,13 @@ impl Engine {
                         rules: Vec::new(),
                         series: FxHashMap::default(),
                         clocks: Vec::new(),
+                        field_hints: Vec::new(),
                     });
                     groups.last_mut().unwrap_or_else(|| unreachable!())
                 }
             };
             group.rules.push(i);
+            group.field_hints.push(0);
             group.clocks.push(DeadmanClock {
                 now: i64::MIN,
                 next_check: i64::MIN,
@@ -260,6 +265,7 @@ impl Engine {
             rules: group_rules,
             series,
             clocks,
+            field_hints,
             ..
         } = group;
         let Some(this) = series.get_mut(&key) else {
@@ -272,8 +278,8 @@ impl Engine {
             }
             let rule = &self.rules[group_rules[i]];
             let value = match &rule.field {
-                Some(name) => match point.fields.iter().find(|f| f.key == name.as_str()) {
-                    Some(f) => numeric(&f.value),
+                Some(name) => match find_field(point, name, &mut field_hints[i]) {
+                    Some(v) => numeric(v),
                     None => continue,
                 },
                 None => None,
@@ -417,6 +423,20 @@ fn this_tags<'p>(point: &'p Point<'_>) -> Vec<(&'p str, &'p str)> {
     tags
 }
 
+/// The value of field `name`, looked up first where it was last time (`hint`).
+fn find_field<'p>(
+    point: &'p Point<'_>,
+    name: &str,
+    hint: &mut usize,
+) -> Option<&'p FieldValue<'p>> {
+    if let Some(f) = point.fields.get(*hint).filter(|f| f.key == name) {
+        return Some(&f.value);
+    }
+    let at = point.fields.iter().position(|f| f.key == name)?;
+    *hint = at;
+    Some(&point.fields[at].value)
+}
+
 /// A numeric field value as f64; strings and booleans are not checked.
 fn numeric(value: &FieldValue<'_>) -> Option<f64> {
     match *value {
@@ -453,8 +473,16 @@ fn mix(mut x: u64) -> u64 {
 
 /// True when the point's tags are exactly `sorted` (in any order). Allocation-free.
 fn same_tags(sorted: &SeriesTags, point: &Point<'_>) -> bool {
-    sorted.len() == point.tags.len()
-        && point.tags.iter().all(|t| {
+    if sorted.len() != point.tags.len() {
+        return false;
+    }
+    // Telegraf writes tags sorted by key: then they pair up in order.
+    let in_order = sorted
+        .iter()
+        .zip(&point.tags)
+        .all(|((k, v), t)| **k == *t.key && **v == *t.value);
+    in_order
+        || point.tags.iter().all(|t| {
             sorted
                 .binary_search_by(|(k, v)| {
                     (k.as_ref(), v.as_ref()).cmp(&(t.key.as_ref(), t.value.as_ref()))

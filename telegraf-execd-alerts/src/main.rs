@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use telegraf_execd::cli::parse_args;
-use telegraf_execd::trigger::{StopCause, Trigger, TriggerConfig, Triggers};
+use telegraf_execd::trigger::{StopCause, Trigger, TriggerConfig, TriggerSender, Triggers};
 use telegraf_execd::{LogLevel, ShimArgs, StdinMode, logger};
 use telegraf_execd_alerts::processor::{self, Gate};
 use telegraf_execd_alerts::{AlertsConfig, Engine};
@@ -42,6 +42,15 @@ fn main() -> ExitCode {
     match cli.command {
         None => run_processor(&cli.shim),
         Some(Command::Provision(args)) => telegraf_execd_alerts::provision::main(&args),
+    }
+}
+
+/// Sends the main thread a stop when dropped.
+struct StopOnDrop<'a>(&'a TriggerSender);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.stop("processing ended");
     }
 }
 
@@ -92,14 +101,14 @@ fn run_processor(flags: &ShimArgs) -> ExitCode {
     let done = triggers.sender();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            let result = processor::run(
+            // Wakes the main thread however the loop ends, a panic included.
+            let _wake = StopOnDrop(&done);
+            processor::run(
                 &mut engine,
                 std::io::stdin(),
                 std::io::stdout().lock(),
                 Some(&gate),
-            );
-            done.stop("stdin closed");
-            result
+            )
         });
         loop {
             match triggers.recv() {

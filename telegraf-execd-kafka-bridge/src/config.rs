@@ -461,11 +461,11 @@ pub struct TopicSpec {
 }
 
 impl TopicSpec {
-    /// The lab's topics: `weather` (4 partitions, RF 3, `min.insync.replicas=2`) and
-    /// `weather-telegraf` (4 partitions, RF 3).
+    /// The lab's topics: `weather` (4 partitions, RF 3, `min.insync.replicas=2`),
+    /// `weather-telegraf` and `weather-alerts` (Telegraf's alert metrics; 4 partitions, RF 3).
     ///
     /// ```
-    /// assert_eq!(telegraf_execd_kafka_bridge::config::TopicSpec::lab_defaults().len(), 2);
+    /// assert_eq!(telegraf_execd_kafka_bridge::config::TopicSpec::lab_defaults().len(), 3);
     /// ```
     pub fn lab_defaults() -> Vec<TopicSpec> {
         vec![
@@ -477,6 +477,12 @@ impl TopicSpec {
             },
             TopicSpec {
                 name: "weather-telegraf".into(),
+                partitions: 4,
+                replication_factor: 3,
+                config: BTreeMap::new(),
+            },
+            TopicSpec {
+                name: "weather-alerts".into(),
                 partitions: 4,
                 replication_factor: 3,
                 config: BTreeMap::new(),

@@ -91,6 +91,16 @@ pub const EXECD_OPTIONS: &[&str] = &[
     "influx_parser_type",
 ];
 
+/// `processors.execd`. Source: `plugins/processors/execd/sample.conf` (command, environment,
+/// restart_delay) and `plugins/processors/execd/execd.go` (`data_format`, default influx, used
+/// for both directions; see shared/specs/telegraf-execd.md §2).
+pub const PROCESSORS_EXECD_OPTIONS: &[&str] =
+    &["command", "environment", "restart_delay", "data_format"];
+
+/// Options of any processor. Source: docs.influxdata.com/telegraf/v1/configuration/plugin-options
+/// ("Options for all plugin types": alias, log_level; "Processor plugin options": order).
+pub const PROCESSOR_OPTIONS: &[&str] = &["alias", "log_level", "order"];
+
 /// The values `signal` accepts, exactly. Source: `plugins/inputs/execd/sample.conf`.
 pub const EXECD_SIGNALS: &[&str] = &["none", "STDIN", "SIGHUP", "SIGUSR1", "SIGUSR2"];
 
