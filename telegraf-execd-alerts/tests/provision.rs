@@ -281,6 +281,92 @@ fn a_new_endpoint_url_updates_the_endpoint_and_keeps_the_rule() {
     );
 }
 
+/// Runs `provision` with no flags but `-config`, the token in the environment.
+fn provision_from_file(rules: &Path, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_telegraf-execd-alerts"));
+    cmd.arg("provision").arg("-config").arg(rules).args(extra);
+    for var in [
+        "INFLUX_URL",
+        "INFLUX_ORG",
+        "INFLUX_BUCKET",
+        "ALERT_ENDPOINT_URL",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("INFLUX_TOKEN", TOKEN).envs(env.iter().copied());
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    Run {
+        status: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+#[test]
+fn where_to_comes_from_the_rule_file_and_flags_override_it() {
+    let server = Influx2TestServer::start("lab", TOKEN).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = rules_file(&dir, 40.0);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(
+        "  [processors.alerts.provision]\n    url = \"${LAB_INFLUX}\"\n    org = \"lab\"\n    bucket = \"weather_raw\"\n    endpoint_url = \"http://from-file:8080/alerts\"\n    endpoint_name = \"lab hook\"\n    every = \"30s\"\n",
+    );
+    std::fs::write(&path, text).unwrap();
+
+    let run = provision_from_file(&path, &[], &[("LAB_INFLUX", &server.url())]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let endpoint = &server.objects("notificationEndpoints")[0];
+    assert_eq!(
+        (&endpoint["name"], &endpoint["url"]),
+        (
+            &serde_json::json!("lab hook"),
+            &serde_json::json!("http://from-file:8080/alerts")
+        )
+    );
+    let deadman = &server.objects("checks")[1];
+    assert_eq!(deadman["every"], "30s");
+    assert!(
+        deadman["query"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("from(bucket: \"weather_raw\")")
+    );
+
+    // A flag (or its environment variable) wins over the file.
+    let run = provision_from_file(
+        &path,
+        &["-endpoint_url", "http://from-flag:9000/alerts"],
+        &[("LAB_INFLUX", &server.url())],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("updated notification endpoint \"lab hook\" (url changed)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn no_url_anywhere_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = provision_from_file(
+        &rules_file(&dir, 40.0),
+        &["-org", "lab", "-endpoint_url", "http://h/"],
+        &[],
+    );
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.contains("E! provision failed: no url: give -url, set INFLUX_URL, or set `url` in [processors.alerts.provision]"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn dry_run_prints_the_plan_and_writes_nothing() {
     let server = Influx2TestServer::start("lab", TOKEN).unwrap();

@@ -8,6 +8,7 @@
 //! nothing and says so. The API token comes from `INFLUX_TOKEN` only.
 
 pub mod mapping;
+pub mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ use influxdb_http::{Api, ClientConfig, InfluxClient, RetryPolicy, Secret};
 use telegraf_execd::{GoDuration, LogLevel, logger};
 
 pub use mapping::{Mapped, MappingOptions, SOURCE_TAG, flux_duration, flux_string, map_rules};
+pub use settings::ProvisionSettings;
 
 use crate::AlertsConfig;
 
@@ -36,6 +38,8 @@ pub const TOKEN_ENV: &str = "INFLUX_TOKEN";
 /// changed ones updated in place, the rest left alone; a second run changes nothing and says
 /// so. Prints one line per object on stdout; errors go to stderr (E!) with a non-zero exit.
 ///
+/// Where to: each flag (or its environment variable) overrides the same key in the rule file's
+/// [processors.alerts.provision] table (shown as [file: KEY]).
 /// The API token is read from the environment variable INFLUX_TOKEN only.
 #[derive(Debug, Clone, clap::Args)]
 #[command(verbatim_doc_comment)]
@@ -44,29 +48,31 @@ pub struct ProvisionArgs {
     #[arg(long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// InfluxDB 2 base URL.
+    /// InfluxDB 2 base URL [file: url].
     #[arg(long = "url", env = "INFLUX_URL", value_name = "URL")]
-    pub url: String,
+    pub url: Option<String>,
 
-    /// Organization name (looked up with GET /api/v2/orgs?org=NAME).
+    /// Organization name, looked up with GET /api/v2/orgs?org=NAME [file: org].
     #[arg(long = "org", env = "INFLUX_ORG", value_name = "NAME")]
-    pub org: String,
+    pub org: Option<String>,
 
-    /// Bucket the checks query.
-    #[arg(long = "bucket", env = "INFLUX_BUCKET", default_value = "weather")]
-    pub bucket: String,
+    /// Bucket the checks query [file: bucket; default: weather].
+    #[arg(long = "bucket", env = "INFLUX_BUCKET", value_name = "NAME")]
+    pub bucket: Option<String>,
 
-    /// URL of the HTTP notification endpoint (InfluxDB POSTs each status change there).
+    /// URL of the HTTP notification endpoint; InfluxDB POSTs each status change there
+    /// [file: endpoint_url].
     #[arg(long = "endpoint_url", env = "ALERT_ENDPOINT_URL", value_name = "URL")]
-    pub endpoint_url: String,
+    pub endpoint_url: Option<String>,
 
-    /// Name of the notification endpoint.
-    #[arg(long = "endpoint_name", default_value = SOURCE_TAG, value_name = "NAME")]
-    pub endpoint_name: String,
+    /// Name of the notification endpoint [file: endpoint_name; default: telegraf-execd-alerts].
+    #[arg(long = "endpoint_name", value_name = "NAME")]
+    pub endpoint_name: Option<String>,
 
-    /// Interval of checks for rules without `for`, of deadman checks and of the notification rule.
-    #[arg(long = "every", default_value = "1m", value_name = "DURATION")]
-    pub every: GoDuration,
+    /// Interval of checks for rules without `for`, of deadman checks and of the notification
+    /// rule [file: every; default: 1m].
+    #[arg(long = "every", value_name = "DURATION")]
+    pub every: Option<GoDuration>,
 
     /// Time limit per HTTP request.
     #[arg(long = "timeout", default_value = "10s", value_name = "DURATION")]
@@ -112,23 +118,50 @@ fn run(args: &ProvisionArgs) -> anyhow::Result<()> {
             AlertsConfig::shipped()
         }
     };
+    let file = config.provision.clone().unwrap_or_default();
+    let need = |flag: &Option<String>, key: Option<String>, what: &str, env: &str| {
+        flag.clone().or(key).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no {what}: give -{name}, set {env}, or set `{name}` in [processors.alerts.provision]",
+                name = what.replace(' ', "_"),
+            )
+        })
+    };
+    let url = need(&args.url, file.url, "url", "INFLUX_URL")?;
+    let org = need(&args.org, file.org, "org", "INFLUX_ORG")?;
+    let endpoint_url = need(
+        &args.endpoint_url,
+        file.endpoint_url,
+        "endpoint url",
+        "ALERT_ENDPOINT_URL",
+    )?;
+    let bucket = args
+        .bucket
+        .clone()
+        .or(file.bucket)
+        .unwrap_or_else(|| "weather".to_owned());
     let token = Secret::from_env(TOKEN_ENV)
         .context("the InfluxDB 2 API token is read from the environment only")?;
+    let defaults = MappingOptions::new(&bucket, &endpoint_url);
     let options = MappingOptions {
-        every: *args.every,
-        endpoint_name: args.endpoint_name.clone(),
-        ..MappingOptions::new(&args.bucket, &args.endpoint_url)
+        every: args.every.or(file.every).map_or(defaults.every, |d| *d),
+        endpoint_name: args
+            .endpoint_name
+            .clone()
+            .or(file.endpoint_name)
+            .unwrap_or_else(|| defaults.endpoint_name.clone()),
+        ..defaults
     };
     let mapped = map_rules(&config.rules, &options);
     for note in &mapped.notes {
         log::info!("{note}");
     }
     let api = Api::V2 {
-        org: args.org.clone(),
-        bucket: args.bucket.clone(),
+        org: org.clone(),
+        bucket,
         token,
     };
-    let mut client = ClientConfig::new(&args.url, api)?;
+    let mut client = ClientConfig::new(&url, api)?;
     client.timeout = Duration::max(*args.timeout, Duration::from_millis(1));
     client.retry = RetryPolicy::none();
     client.user_agent = concat!("telegraf-execd-alerts/", env!("CARGO_PKG_VERSION")).to_owned();
@@ -142,8 +175,8 @@ fn run(args: &ProvisionArgs) -> anyhow::Result<()> {
         mapped.setup.checks.len(),
         options.endpoint_name,
         options.rule_name,
-        args.org,
-        args.url
+        org,
+        url
     );
     let report = runtime.block_on(provision(&alerting, mapped.setup, args.dry_run))?;
     for outcome in &report.outcomes {
