@@ -204,3 +204,73 @@ fn go_shim_flag_spellings_and_env_expansion() {
         "-log_level=warn hides I!"
     );
 }
+
+#[test]
+fn sigterm_in_a_busy_stream_leaves_complete_lines_only() {
+    // SIGTERM while metrics keep coming: the processor waits until the chunk in hand is
+    // processed and flushed, then exits 0; stdout holds whole lines, a prefix of the input.
+    let mut p = Processor::start(&[]);
+    let mut input = Vec::new();
+    for i in 0..400_000u64 {
+        writeln!(
+            input,
+            "weather,station=s{} temperature={}.5 {}",
+            i % 50,
+            i % 30,
+            1_767_225_600_000_000_000 + i * 1_000_000_000
+        )
+        .unwrap();
+    }
+    let mut stdin = p.take_stdin();
+    let expected = input.clone();
+    let writer = std::thread::spawn(move || {
+        // Ends with a broken pipe once the processor is gone.
+        let _ = stdin.write_all(&input);
+    });
+    p.read_bytes(1 << 20);
+    p.signal(Signal::TERM);
+    let (status, took) = p.wait_exit(WAIT);
+    writer.join().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    let out = p.drain_stdout();
+    assert!(out.len() < expected.len(), "stopped before the end");
+    assert!(out.ends_with(b"\n"), "output ends with a whole line");
+    assert!(expected.starts_with(out), "output is a prefix of the input");
+}
+
+#[test]
+fn reaching_max_series_is_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_file(
+        &dir,
+        "alerts.toml",
+        "[[processors.alerts]]\n  max_series = 2\n  [[processors.alerts.rule]]\n    name = \"hot\"\n    measurement = \"m\"\n    field = \"t\"\n    warn_above = 1.0\n",
+    );
+    let mut p = Processor::start(&["-config", &config]);
+    let input = "m,s=a t=0 1\nm,s=b t=0 1\nm,s=c t=0 1\nm,s=d t=0 1\nm,s=c t=5 2\nm,s=a t=5 2\n";
+    p.send(input.as_bytes());
+    p.close_stdin();
+    assert!(p.wait_exit(WAIT).0.success());
+    let out = String::from_utf8(p.drain_stdout().to_vec()).unwrap();
+    assert!(out.starts_with(input), "all metrics pass through");
+    let alerts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("weather_alert"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "only the watched series a alerts: {out}");
+    assert!(alerts[0].contains(",s=a "), "{out}");
+    let warnings: Vec<String> = p
+        .drain_stderr()
+        .iter()
+        .filter(|l| l.starts_with("W! "))
+        .cloned()
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(
+            "W! max_series (2) reached: series m,s=c and any further new series are not watched"
+        ),
+        "{warnings:?}"
+    );
+}
