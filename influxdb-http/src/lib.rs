@@ -21,6 +21,8 @@
 //! ```
 //!
 //! Modules:
+//! - [`alerting`]: InfluxDB 2's checks, notification endpoints and rules, idempotent provisioning
+//!   (and, with `test-server`, a recording InfluxDB 2 stand-in that checks request bodies);
 //! - [`config`]: endpoint, [`Api`] flavour (v1 database / v2 bucket), timeouts, encoding, retries;
 //! - [`secret`]: tokens and passwords from the environment or a file, never printed;
 //! - [`client`]: [`InfluxClient`], ping, `CREATE DATABASE`;
@@ -36,6 +38,7 @@
 //! - `local_influxd` (feature `test-server`): `LocalInfluxd` and `TestInflux` start or find a
 //!   real InfluxDB for tests.
 
+pub mod alerting;
 pub mod batch;
 pub mod client;
 pub mod config;

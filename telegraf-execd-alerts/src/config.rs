@@ -8,6 +8,7 @@ use serde::Deserialize;
 use telegraf_execd::LogLevel;
 use telegraf_execd::config::{ConfigError, PluginKind, load_plugin_config, parse_plugin_config};
 
+use crate::provision::ProvisionSettings;
 use crate::rules::{RuleConfig, RuleError, RuleSet};
 
 /// The plugin name in `[[processors.alerts]]`.
@@ -45,6 +46,8 @@ pub struct AlertsConfig {
     pub alert_measurement: String,
     /// The rules, in file order.
     pub rules: RuleSet,
+    /// `[processors.alerts.provision]`: where the `provision` subcommand sends the rules.
+    pub provision: Option<ProvisionSettings>,
 }
 
 /// The TOML form of [`AlertsConfig`].
@@ -55,6 +58,7 @@ struct RawConfig {
     max_series: usize,
     alert_measurement: String,
     rule: Vec<RuleConfig>,
+    provision: Option<ProvisionSettings>,
 }
 
 impl Default for RawConfig {
@@ -64,6 +68,7 @@ impl Default for RawConfig {
             max_series: 10_000,
             alert_measurement: "weather_alert".into(),
             rule: Vec::new(),
+            provision: None,
         }
     }
 }
@@ -159,6 +164,7 @@ impl AlertsConfig {
             max_series: raw.max_series,
             alert_measurement: raw.alert_measurement,
             rules,
+            provision: raw.provision,
         })
     }
 }

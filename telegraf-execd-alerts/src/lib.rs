@@ -21,6 +21,8 @@
 //! - [`config`]: the `[[processors.alerts]]` config file ([`AlertsConfig`]).
 //! - [`engine`]: state per series, driven by metric time; writes alert lines ([`Engine`]).
 //! - [`processor`]: the stdin → stdout loop Telegraf's `processors.execd` talks to.
+//! - [`provision`]: the `provision` subcommand: the rules as InfluxDB 2 checks, an HTTP
+//!   notification endpoint and a notification rule, provisioned idempotently.
 
 #![doc(test(attr(deny(warnings))))]
 
@@ -28,6 +30,7 @@ mod alert;
 pub mod config;
 pub mod engine;
 pub mod processor;
+pub mod provision;
 pub mod rules;
 mod state;
 

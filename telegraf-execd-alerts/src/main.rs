@@ -29,7 +29,9 @@ struct Cli {
 
 /// Subcommands; `provision` (the same rules as InfluxDB 2 checks) is added here.
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    Provision(telegraf_execd_alerts::provision::ProvisionArgs),
+}
 
 fn main() -> ExitCode {
     logger::init(LogLevel::Info);
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         None => run_processor(&cli.shim),
+        Some(Command::Provision(args)) => telegraf_execd_alerts::provision::main(&args),
     }
 }
 
