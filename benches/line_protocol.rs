@@ -4,8 +4,9 @@
 //! - `parse/<corpus>`: `ours` (zero-allocation `next_into` reuse), `ours-iter` (one `Point`
 //!   per line) and `influxdb-line-protocol`; every measurement, tag, field value and timestamp
 //!   is touched through `black_box`.
-//! - `serialize/<corpus>`: `ours` (verbatim), `ours-canonical` and the crate's
-//!   `LineProtocolBuilder` writing the same points into a reused buffer.
+//! - `serialize/<corpus>`: `ours` (verbatim), `ours-canonical`, `ours-telegraf` (canonical with
+//!   Telegraf's float form) and the crate's `LineProtocolBuilder` writing the same points into
+//!   a reused buffer.
 //!
 //! Corpora are generated deterministically at setup (see `corpus/`); setup asserts that both
 //! parsers read every line the same way and that our serialized output parses back equal.
@@ -179,6 +180,17 @@ fn bench_serialize(c: &mut Criterion, corpora: &[corpus::Corpus]) {
                 buf.clear();
                 for p in black_box(&points) {
                     Serializer::canonical()
+                        .write(p, &mut buf)
+                        .expect("corpus points serialize");
+                }
+                black_box(buf.len())
+            })
+        });
+        group.bench_function("ours-telegraf", |b| {
+            b.iter(|| {
+                buf.clear();
+                for p in black_box(&points) {
+                    Serializer::telegraf()
                         .write(p, &mut buf)
                         .expect("corpus points serialize");
                 }

@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 
 use anyhow::Context;
-use line_protocol::serialize::Serializer;
+use line_protocol::serialize::{FloatFormat, Serializer};
 use line_protocol::stream::{PointReader, ReadError};
 use line_protocol::{Precision, json};
 
@@ -27,6 +27,8 @@ pub struct Options {
     pub precision: Precision,
     /// Longest accepted line, if limited.
     pub max_line_length: Option<usize>,
+    /// How `fmt` lays out floats.
+    pub floats: FloatFormat,
 }
 
 /// What a run saw.
@@ -53,7 +55,7 @@ pub fn run(command: Command, input: Input, options: &Options) -> anyhow::Result<
     }
     let mut stdout = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut stderr = BufWriter::new(io::stderr().lock());
-    let serializer = Serializer::canonical();
+    let serializer = Serializer::canonical().with_float_format(options.floats);
     let mut outcome = Outcome {
         points: 0,
         errors: 0,
