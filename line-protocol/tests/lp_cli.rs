@@ -207,6 +207,28 @@ fn max_line_length_reports_and_skips_long_lines() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout),
-        "<stdin>:2:1: line longer than the limit of 12 bytes\n2 points, 1 errors\n"
+        "<stdin>:2:1: line longer than the limit of 12 bytes (a missing line end or an \
+         unterminated string?); skipped; see --max-line-length\n2 points, 1 errors\n"
     );
+}
+
+#[test]
+fn default_line_limit_names_the_line_of_an_unterminated_string() {
+    // 5 MiB after an unclosed quote on line 2: over the 4 MiB default, reported once, and the
+    // good line before it is kept.
+    let mut input = b"m f=1\nm s=\"never closed\n".to_vec();
+    input.resize(input.len() + (5 << 20), b'x');
+    let out = lp(&["check", "-"], Some(&input));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("<stdin>:2:1: line longer than the limit of 4194304 bytes"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("1 points, 1 errors\n"), "{stdout}");
+    // `--max-line-length 0` lifts the limit: the string then runs to the end of the input.
+    let out = lp(&["check", "--max-line-length", "0", "-"], Some(&input));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("<stdin>:2:"), "{stdout}");
+    assert!(!stdout.contains("limit"), "{stdout}");
 }

@@ -70,10 +70,18 @@ struct InputArgs {
     /// The unit the input's timestamps are written in: ns, us, ms or s.
     #[arg(long, value_name = "UNIT", default_value = "ns")]
     precision: Precision,
-    /// Reject lines longer than this many bytes (bounds memory on hostile input).
-    #[arg(long, value_name = "BYTES")]
-    max_line_length: Option<usize>,
+    /// Report and skip lines longer than this many bytes, line end not counted; 0 = no limit.
+    ///
+    /// Memory stays near this limit plus 64 KiB of read-ahead, whatever the input: a missing
+    /// line end or an unterminated string (which runs on to the next quote) ends in an error
+    /// naming the line where it starts. The default, 4 MiB, is four times InfluxDB's largest
+    /// string value (1 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE_LENGTH)]
+    max_line_length: usize,
 }
+
+/// The default line-length limit (see `--max-line-length`).
+const DEFAULT_MAX_LINE_LENGTH: usize = 4 << 20;
 
 #[derive(Debug, Args)]
 struct FmtArgs {
@@ -100,13 +108,22 @@ fn main() -> ExitCode {
     };
     let options = run::Options {
         precision: args.precision,
-        max_line_length: args.max_line_length,
+        max_line_length: Some(args.max_line_length).filter(|&n| n > 0),
         floats: match floats {
             Floats::Telegraf => FloatFormat::Telegraf,
             Floats::Exponent => FloatFormat::Exponent,
         },
     };
-    match input::open(&args.file).and_then(|input| run::run(command, input, &options)) {
+    let run = |input| {
+        run::run(
+            command,
+            input,
+            &options,
+            io::stdout().lock(),
+            io::stderr().lock(),
+        )
+    };
+    match input::open(&args.file).and_then(run) {
         Ok(Outcome { errors: 0, .. }) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
