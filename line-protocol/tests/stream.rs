@@ -110,6 +110,34 @@ fn streamed_each(input: &[u8], sizes: Vec<usize>) -> Vec<Outcome> {
     out
 }
 
+/// Every result, over-long lines included, as (entry line, outcome text): for comparing the
+/// framing path with `for_each_point` under a line limit.
+fn limited_events(input: &[u8], sizes: Vec<usize>, limit: usize, each: bool) -> Vec<String> {
+    let mut r = PointReader::new(Chunked::new(input, sizes)).with_max_line_length(limit);
+    let mut out = Vec::new();
+    let show = |entry: Result<&Point<'_>, ReadError>| match entry {
+        Ok(p) => format!("{p:?}"),
+        Err(ReadError::Io(e)) => panic!("unexpected {e}"),
+        Err(e) => e.to_string(),
+    };
+    if each {
+        r.for_each_point(|_, entry| {
+            out.push(show(entry));
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+    } else {
+        loop {
+            match r.next_point() {
+                Ok(None) => break,
+                Ok(Some(p)) => out.push(show(Ok(&p))),
+                Err(e) => out.push(show(Err(e))),
+            }
+        }
+    }
+    out
+}
+
 const SAMPLE: &[u8] = b"# weather\n\
     weather,station=paris,city=Paris temperature=21.5,condition=\"light\nrain\",ok=t 1700000000000000000\n\
     \n\
@@ -322,6 +350,18 @@ proptest! {
         let large: Vec<usize> = sizes.iter().map(|n| n * 16).collect();
         prop_assert_eq!(streamed_each(&input, sizes), expected.clone());
         prop_assert_eq!(streamed_each(&input, large), expected);
+    }
+
+    #[test]
+    fn line_limits_agree_between_for_each_point_and_next_point(
+        input in fragments(),
+        sizes in prop::collection::vec(1usize..200, 1..4),
+        limit in 0usize..40,
+    ) {
+        prop_assert_eq!(
+            limited_events(&input, sizes.clone(), limit, true),
+            limited_events(&input, sizes, limit, false)
+        );
     }
 
     #[test]

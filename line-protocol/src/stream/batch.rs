@@ -1,27 +1,28 @@
-//! Every point of a stream, parsed in place from the read buffer.
+//! Every point of a stream, parsed in place.
 //!
-//! [`PointReader::next_point_with`] frames each line (a scan for its end) before it parses it,
-//! and validates UTF-8 per line. Here the lines that lie wholly inside the buffer are parsed
-//! straight from it, like [`parse_lines`](crate::parse_lines) does with a whole input: the
-//! buffer's UTF-8 is checked once, and a line is known to be complete when the parser itself
-//! consumed its LF. Only the line that runs past the buffer's end (and lines over the length
-//! limit) go through the framer, which reads on and keeps memory bounded. Results are the same
-//! either way: a parse error inside the buffer is framed and settled exactly as the framing
-//! path does it.
+//! [`PointReader::next_point_with`] frames each line (a scan for its end), copies it into the
+//! reader's own buffer and validates its UTF-8 before it parses it. Here the lines that lie
+//! wholly inside the underlying reader's buffer (`BufRead::fill_buf`) are parsed right there,
+//! like [`parse_lines`](crate::parse_lines) does with a whole input: one UTF-8 pass per read,
+//! no copy, and a line is known to be complete when the parser itself consumed its LF. Only the
+//! line that runs past the end of a read (and lines over the length limit) take the framing
+//! path, which copies just that line and keeps memory bounded. Results are the same either
+//! way: a parse error is framed and settled exactly as the framing path does it.
 
-use std::io::BufRead;
+use std::io::{self, BufRead};
 
 use super::frame::{FrameKind, Framed, Framer};
-use super::{PointReader, ReadError, content_len, recycle, settle};
-use crate::parse::{Entry, Src, parse_entry};
-use crate::point::Point;
+use super::{Bite, PointReader, ReadError, content_len, recycle, settle};
+use crate::parse::{Entry, Src, StringPool, parse_entry};
+use crate::point::{Field, Point, Tag};
+use crate::precision::Precision;
 use crate::scan;
 
 impl<R: BufRead> PointReader<R> {
     /// Calls `f` with every point and every bad line, in input order, until the end of the
     /// input; the first argument is the line the entry starts on. This is the fastest way
-    /// through a stream (the `lp` tool's loop): complete lines are parsed straight from the read
-    /// buffer, with no per-line framing or UTF-8 pass.
+    /// through a stream (the `lp` tool's loop): complete lines are parsed in the underlying
+    /// reader's buffer, with no copy, no per-line framing and one UTF-8 pass per read.
     ///
     /// A parse error or an over-long line is reported to `f` and reading goes on; an I/O
     /// error is reported to `f` and ends the loop. The first `Err` that `f` returns ends the
@@ -49,11 +50,47 @@ impl<R: BufRead> PointReader<R> {
         mut f: impl FnMut(usize, Result<&Point<'_>, ReadError>) -> Result<(), E>,
     ) -> Result<(), E> {
         loop {
-            self.parse_buffered(&mut f)?;
-            // What is left starts with a line that is incomplete, too long or at the end of
+            if self.start < self.buf.len() {
+                // Left over from the framing path: the rest of a bite.
+                let mut line = self.line;
+                let (consumed, result) = InPlace {
+                    precision: self.precision,
+                    limit: self.max_line_length,
+                    pool: &mut self.pool,
+                    spare_tags: &mut self.spare_tags,
+                    spare_fields: &mut self.spare_fields,
+                }
+                .parse(&self.buf[self.start..], &mut line, &mut f);
+                self.start += consumed;
+                self.line = line;
+                result?;
+            }
+            if self.start == self.buf.len() && !self.discarding && !self.eof {
+                let chunk = match self.reader.fill_buf() {
+                    Ok(chunk) => chunk,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return f(self.line, Err(e.into())),
+                };
+                let mut line = self.line;
+                let mut in_place = InPlace {
+                    precision: self.precision,
+                    limit: self.max_line_length,
+                    pool: &mut self.pool,
+                    spare_tags: &mut self.spare_tags,
+                    spare_fields: &mut self.spare_fields,
+                };
+                let (consumed, result) = in_place.parse(chunk, &mut line, &mut f);
+                self.reader.consume(consumed);
+                self.line = line;
+                result?;
+                if consumed > 0 {
+                    continue;
+                }
+            }
+            // What is left starts with a line that runs past the read, is too long or ends
             // the input: the framing path reads on as far as that line needs.
             let line = self.line;
-            match self.next_entry_with(|line, point| f(line, Ok(point))) {
+            match self.next_entry_with(Bite::Line, |line, point| f(line, Ok(point))) {
                 Ok(None) => return Ok(()),
                 Ok(Some(result)) => result?,
                 Err(e @ ReadError::Io(_)) => return f(line, Err(e)),
@@ -61,92 +98,107 @@ impl<R: BufRead> PointReader<R> {
             }
         }
     }
+}
 
-    /// Hands `f` the entries that lie wholly inside the buffer, stopping at the first one that
-    /// may continue past it or needs the framing path's care.
-    fn parse_buffered<E>(
+/// What parsing in place needs of the reader, borrowed apart from its buffers.
+struct InPlace<'r> {
+    precision: Precision,
+    limit: Option<usize>,
+    pool: &'r mut StringPool,
+    spare_tags: &'r mut Vec<Tag<'static>>,
+    spare_fields: &'r mut Vec<Field<'static>>,
+}
+
+impl InPlace<'_> {
+    /// Hands `f` the entries that lie wholly inside `data` (whose first line is `*line`),
+    /// stopping at the first one that may continue past it or needs the framing path's care.
+    /// Returns the bytes consumed (`*line` is advanced past them) and `f`'s first error.
+    fn parse<E>(
         &mut self,
+        data: &[u8],
+        line: &mut usize,
         f: &mut impl FnMut(usize, Result<&Point<'_>, ReadError>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        if self.discarding {
-            return Ok(());
-        }
+    ) -> (usize, Result<(), E>) {
         // Only up to the last LF: a line after it cannot be complete yet (and parsing its
-        // start would only make an error to throw away).
-        let buffered = &self.buf[self.start..];
-        let Some(last_lf) = memchr::memrchr(b'\n', buffered) else {
-            return Ok(());
+        // start would only make an error to throw away). Every entry before it is settled
+        // here, so what is left after a stop is the one entry that runs past the read.
+        let Some(last_lf) = memchr::memrchr(b'\n', data) else {
+            return (0, Ok(()));
         };
-        let data = &buffered[..=last_lf];
+        let data = &data[..=last_lf];
         let text = Src::new(data).text();
-        let (precision, limit) = (self.precision, self.max_line_length);
         let mut point = Point {
-            tags: std::mem::take(&mut self.spare_tags),
-            fields: std::mem::take(&mut self.spare_fields),
+            tags: std::mem::take(self.spare_tags),
+            fields: std::mem::take(self.spare_fields),
             ..Point::default()
         };
-        let pool = &mut self.pool;
-        let (mut pos, mut line) = (0, self.line);
+        let mut pos = 0;
         let result = loop {
             let rest = &data[pos..];
             if rest.is_empty() {
                 break Ok(());
             }
             let src = Src::with_text(rest, text.get(pos..).unwrap_or_default());
-            match parse_entry(src, precision, &mut point, pool) {
-                Ok(parsed) => {
-                    let entry = &rest[..parsed.consumed];
-                    // Without its LF the entry may go on in the next read (a CR or a number
-                    // at the buffer's end), and over-long lines are the framing path's to report.
-                    if entry.last() != Some(&b'\n') || limit.is_some_and(|l| content_len(entry) > l)
-                    {
+            let start_line = *line;
+            let reported = match parse_entry(src, self.precision, &mut point, self.pool) {
+                Ok(parsed) if !self.too_long(&rest[..parsed.consumed]) => {
+                    // Without its LF the entry may go on in the next read (a string value
+                    // holding the last LF).
+                    if rest[..parsed.consumed].last() != Some(&b'\n') {
                         break Ok(());
                     }
-                    let (start_line, is_point) = (line, parsed.entry == Entry::Point);
                     pos += parsed.consumed;
-                    line += parsed.newlines;
-                    if is_point {
-                        if let Err(e) = f(start_line, Ok(&point)) {
-                            break Err(e);
-                        }
+                    *line += parsed.newlines;
+                    if parsed.entry != Entry::Point {
+                        continue;
                     }
+                    f(start_line, Ok(&point))
                 }
-                Err(_) => {
-                    // Bad lines are rare: frame and settle this one the way the framing path
-                    // does, so that recovery and line numbers are the same.
+                // Bad and over-long lines are rare: frame and settle them the way the framing
+                // path does, so that recovery, limits and line numbers are the same.
+                _ => {
                     let Framed::Complete { len, kind } = Framer::new().advance(rest, false) else {
                         break Ok(());
                     };
                     let frame = &rest[..len];
-                    if kind == FrameKind::Blank || limit.is_some_and(|l| content_len(frame) > l) {
-                        break Ok(());
-                    }
-                    let frame_text = text.get(pos..pos + len).unwrap_or_default();
-                    let outcome = parse_entry(
-                        Src::with_text(frame, frame_text),
-                        precision,
-                        &mut point,
-                        pool,
-                    );
-                    let (mut skip, start_line) = (0, line);
-                    let settled = settle(&mut skip, &mut line, frame, outcome);
-                    pos += skip;
-                    let reported = match settled {
-                        Ok(()) => f(start_line, Ok(&point)),
-                        Err(e) => f(start_line, Err(e)),
-                    };
-                    if let Err(e) = reported {
-                        break Err(e);
+                    if kind == FrameKind::Blank || self.too_long(frame) {
+                        pos += len;
+                        *line += scan::count_lf(frame);
+                        match self.limit.filter(|_| self.too_long(frame)) {
+                            Some(limit) => f(
+                                start_line,
+                                Err(ReadError::LineTooLong {
+                                    line: start_line,
+                                    limit,
+                                }),
+                            ),
+                            None => continue,
+                        }
+                    } else {
+                        let frame_text = text.get(pos..pos + len).unwrap_or_default();
+                        let src = Src::with_text(frame, frame_text);
+                        let outcome = parse_entry(src, self.precision, &mut point, self.pool);
+                        let mut skip = 0;
+                        let settled = settle(&mut skip, line, frame, outcome);
+                        pos += skip;
+                        match settled {
+                            Ok(()) => f(start_line, Ok(&point)),
+                            Err(e) => f(start_line, Err(e)),
+                        }
                     }
                 }
+            };
+            if let Err(e) = reported {
+                break Err(e);
             }
         };
-        debug_assert_eq!(line, self.line + scan::count_lf(&data[..pos]));
-        self.start += pos;
-        self.line = line;
         self.pool.reclaim(&mut point);
-        self.spare_tags = recycle(point.tags);
-        self.spare_fields = recycle(point.fields);
-        result
+        *self.spare_tags = recycle(point.tags);
+        *self.spare_fields = recycle(point.fields);
+        (pos, result)
+    }
+
+    fn too_long(&self, entry: &[u8]) -> bool {
+        self.limit.is_some_and(|limit| content_len(entry) > limit)
     }
 }

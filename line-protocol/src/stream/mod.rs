@@ -190,7 +190,7 @@ impl<R: BufRead> PointReader<R> {
     /// assert!(r.next_point().unwrap().is_none());
     /// ```
     pub fn next_point(&mut self) -> Result<Option<Point<'_>>, ReadError> {
-        let Some(len) = self.next_frame()? else {
+        let Some(len) = self.next_frame(Bite::Chunk)? else {
             return Ok(None);
         };
         let frame = &self.buf[self.start..self.start + len];
@@ -222,15 +222,16 @@ impl<R: BufRead> PointReader<R> {
         &mut self,
         f: impl FnOnce(&Point<'_>) -> T,
     ) -> Result<Option<T>, ReadError> {
-        self.next_entry_with(|_, point| f(point))
+        self.next_entry_with(Bite::Chunk, |_, point| f(point))
     }
 
     /// [`next_point_with`](Self::next_point_with) that also tells `f` the point's first line.
     fn next_entry_with<T>(
         &mut self,
+        bite: Bite,
         f: impl FnOnce(usize, &Point<'_>) -> T,
     ) -> Result<Option<T>, ReadError> {
-        let Some(len) = self.next_frame()? else {
+        let Some(len) = self.next_frame(bite)? else {
             return Ok(None);
         };
         let line = self.line;
@@ -251,7 +252,7 @@ impl<R: BufRead> PointReader<R> {
 
     /// Finds the next frame that holds an entry, reading as needed; its length, or `None` at
     /// the end of the input. Blank lines, comments and over-long lines are consumed here.
-    fn next_frame(&mut self) -> Result<Option<usize>, ReadError> {
+    fn next_frame(&mut self, bite: Bite) -> Result<Option<usize>, ReadError> {
         loop {
             let data = &self.buf[self.start..];
             match self.framer.advance(data, self.eof) {
@@ -290,14 +291,14 @@ impl<R: BufRead> PointReader<R> {
                         self.start += scanned;
                         self.framer.rebase(scanned);
                     }
-                    self.read_more()?;
+                    self.read_more(bite)?;
                 }
             }
         }
     }
 
-    /// Drops consumed bytes, then appends the next chunk of input (or notes the end).
-    fn read_more(&mut self) -> io::Result<()> {
+    /// Drops consumed bytes, then appends the next bite of input (or notes the end).
+    fn read_more(&mut self, bite: Bite) -> io::Result<()> {
         if self.start == self.buf.len() {
             self.buf.clear();
         } else if self.start > 0 {
@@ -314,7 +315,10 @@ impl<R: BufRead> PointReader<R> {
                 Ok(chunk) => {
                     // Take a bounded bite: a reader may hand out its whole input at once
                     // (`&[u8]` does), and the buffer must stay one line plus read-ahead.
-                    let n = chunk.len().min(READ_AHEAD);
+                    let mut n = chunk.len().min(READ_AHEAD);
+                    if bite == Bite::Line {
+                        n = memchr::memchr(b'\n', &chunk[..n]).map_or(n, |lf| lf + 1);
+                    }
                     self.buf.extend_from_slice(&chunk[..n]);
                     self.reader.consume(n);
                     return Ok(());
@@ -324,6 +328,16 @@ impl<R: BufRead> PointReader<R> {
             }
         }
     }
+}
+
+/// How much of the underlying reader's buffer [`PointReader::read_more`] copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bite {
+    /// Up to [`READ_AHEAD`] bytes: few calls per line.
+    Chunk,
+    /// Up to the next LF: the rest stays in the reader, where
+    /// [`PointReader::for_each_point`] parses it in place.
+    Line,
 }
 
 /// Consumes the parsed frame and turns the parser's outcome into the caller's result.
