@@ -1,8 +1,10 @@
 //! `lp`: check, format and convert InfluxDB line protocol.
 //!
 //! Thin glue over the `line_protocol` library: argument parsing, input opening, output
-//! buffering and exit codes. Input is streamed with `PointReader`, so memory stays bounded for
-//! stdin and for files of any size.
+//! buffering and exit codes. Input is streamed with `PointReader::for_each_point`, which parses
+//! complete lines in place in the read buffer, so the tool runs at the library's speed and
+//! memory stays bounded (by the line limit plus the read buffer) for stdin and files of any
+//! size.
 
 // The crate root sits beside its module folder, hence the explicit paths.
 #[path = "lp/input.rs"]
