@@ -144,7 +144,8 @@ fn same_item(a: &Result<Point<'_>, ParseError>, b: &Result<Point<'_>, ParseError
 
 /// Reusing one `Point` (and the decoded-string buffers behind it) must give exactly the points
 /// and errors of the allocating iterator: `Lines::next_into` on the buffer, and
-/// `PointReader::next_point_with` on a stream.
+/// `PointReader::next_point_with` and `PointReader::for_each_point` (in place in the reader's
+/// buffer, small and whole) on a stream.
 fn check_reuse(data: &[u8], expected: &[Result<Point<'static>, ParseError>]) {
     let mut lines = parse_lines(data);
     let mut point = Point::default();
@@ -162,7 +163,27 @@ fn check_reuse(data: &[u8], expected: &[Result<Point<'static>, ParseError>]) {
             Err(other) => panic!("reader failed on an in-memory input: {other}"),
         }
     }
-    for (how, got) in [("next_into", &reused), ("next_point_with", &streamed)] {
+    let for_each = |capacity: usize| {
+        let mut items = Vec::new();
+        PointReader::new(BufReader::with_capacity(capacity, data))
+            .for_each_point(|_, entry| {
+                match entry {
+                    Ok(p) => items.push(Ok(p.clone().into_owned())),
+                    Err(ReadError::Parse(e)) => items.push(Err(e)),
+                    Err(other) => panic!("reader failed on an in-memory input: {other}"),
+                }
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+        items
+    };
+    let (in_small_reads, in_one_read) = (for_each(6), for_each(data.len().max(1)));
+    for (how, got) in [
+        ("next_into", &reused),
+        ("next_point_with", &streamed),
+        ("for_each_point (6-byte reads)", &in_small_reads),
+        ("for_each_point (one read)", &in_one_read),
+    ] {
         assert_eq!(got.len(), expected.len(), "{how} yields another item count");
         for (k, (a, b)) in got.iter().zip(expected).enumerate() {
             assert!(

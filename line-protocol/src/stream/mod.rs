@@ -19,6 +19,7 @@
 //! assert_eq!(stations, ["paris", "lyon"]);
 //! ```
 
+mod batch;
 mod frame;
 
 use std::io::{self, BufRead};
@@ -189,7 +190,7 @@ impl<R: BufRead> PointReader<R> {
     /// assert!(r.next_point().unwrap().is_none());
     /// ```
     pub fn next_point(&mut self) -> Result<Option<Point<'_>>, ReadError> {
-        let Some(len) = self.next_frame()? else {
+        let Some(len) = self.next_frame(Bite::Chunk)? else {
             return Ok(None);
         };
         let frame = &self.buf[self.start..self.start + len];
@@ -221,7 +222,7 @@ impl<R: BufRead> PointReader<R> {
         &mut self,
         f: impl FnOnce(&Point<'_>) -> T,
     ) -> Result<Option<T>, ReadError> {
-        self.next_entry_with(|_, point| f(point))
+        self.entry_with(Bite::Chunk, |_, _, point| f(point))
     }
 
     /// Like [`next_point_with`](Self::next_point_with), and also lends the point's bytes as
@@ -241,9 +242,20 @@ impl<R: BufRead> PointReader<R> {
         &mut self,
         f: impl FnOnce(&[u8], &Point<'_>) -> T,
     ) -> Result<Option<T>, ReadError> {
-        let Some(len) = self.next_frame()? else {
+        self.entry_with(Bite::Chunk, |_, raw, point| f(raw, point))
+    }
+
+    /// The one parse step behind the `next_*` methods: `f` gets the point's first line number,
+    /// its bytes as read and the point.
+    fn entry_with<T>(
+        &mut self,
+        bite: Bite,
+        f: impl FnOnce(usize, &[u8], &Point<'_>) -> T,
+    ) -> Result<Option<T>, ReadError> {
+        let Some(len) = self.next_frame(bite)? else {
             return Ok(None);
         };
+        let line = self.line;
         let begin = self.start;
         let frame = &self.buf[begin..begin + len];
         let mut point = Point {
@@ -253,7 +265,7 @@ impl<R: BufRead> PointReader<R> {
         };
         let outcome = parse_entry(Src::new(frame), self.precision, &mut point, &mut self.pool);
         let settled = settle(&mut self.start, &mut self.line, frame, outcome);
-        let result = settled.map(|()| f(&frame[..self.start - begin], &point));
+        let result = settled.map(|()| f(line, &frame[..self.start - begin], &point));
         self.pool.reclaim(&mut point);
         self.spare_tags = recycle(point.tags);
         self.spare_fields = recycle(point.fields);
@@ -262,7 +274,7 @@ impl<R: BufRead> PointReader<R> {
 
     /// Finds the next frame that holds an entry, reading as needed; its length, or `None` at
     /// the end of the input. Blank lines, comments and over-long lines are consumed here.
-    fn next_frame(&mut self) -> Result<Option<usize>, ReadError> {
+    fn next_frame(&mut self, bite: Bite) -> Result<Option<usize>, ReadError> {
         loop {
             let data = &self.buf[self.start..];
             match self.framer.advance(data, self.eof) {
@@ -301,14 +313,14 @@ impl<R: BufRead> PointReader<R> {
                         self.start += scanned;
                         self.framer.rebase(scanned);
                     }
-                    self.read_more()?;
+                    self.read_more(bite)?;
                 }
             }
         }
     }
 
-    /// Drops consumed bytes, then appends the next chunk of input (or notes the end).
-    fn read_more(&mut self) -> io::Result<()> {
+    /// Drops consumed bytes, then appends the next bite of input (or notes the end).
+    fn read_more(&mut self, bite: Bite) -> io::Result<()> {
         if self.start == self.buf.len() {
             self.buf.clear();
         } else if self.start > 0 {
@@ -325,7 +337,10 @@ impl<R: BufRead> PointReader<R> {
                 Ok(chunk) => {
                     // Take a bounded bite: a reader may hand out its whole input at once
                     // (`&[u8]` does), and the buffer must stay one line plus read-ahead.
-                    let n = chunk.len().min(READ_AHEAD);
+                    let mut n = chunk.len().min(READ_AHEAD);
+                    if bite == Bite::Line {
+                        n = memchr::memchr(b'\n', &chunk[..n]).map_or(n, |lf| lf + 1);
+                    }
                     self.buf.extend_from_slice(&chunk[..n]);
                     self.reader.consume(n);
                     return Ok(());
@@ -335,6 +350,16 @@ impl<R: BufRead> PointReader<R> {
             }
         }
     }
+}
+
+/// How much of the underlying reader's buffer [`PointReader::read_more`] copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bite {
+    /// Up to [`READ_AHEAD`] bytes: few calls per line.
+    Chunk,
+    /// Up to the next LF: the rest stays in the reader, where
+    /// [`PointReader::for_each_point`] parses it in place.
+    Line,
 }
 
 /// Consumes the parsed frame and turns the parser's outcome into the caller's result.
