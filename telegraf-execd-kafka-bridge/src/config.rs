@@ -17,6 +17,9 @@ use telegraf_execd::logger::LogLevel;
 
 use crate::timestamp::StartTime;
 
+mod properties;
+pub use properties::{KafkaProperties, PINNED_PRODUCER_PROPERTIES, canonical_property};
+
 /// The plugin name in `[[inputs.<name>]]`.
 pub const PLUGIN_NAME: &str = "kafka_bridge";
 
@@ -295,7 +298,7 @@ impl BridgeConfig {
 /// assert_eq!(i.measurements, ["weather"]);
 /// assert_eq!(i.chunk_size, 10_000);
 /// ```
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InfluxSettings {
     /// Base URL.
@@ -325,6 +328,29 @@ pub struct InfluxSettings {
     pub timeout: GoDuration,
 }
 
+/// Secrets show as `[redacted]` (an empty one as `""`, so a missing secret is still visible).
+impl std::fmt::Debug for InfluxSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn secret(s: &str) -> &str {
+            if s.is_empty() { "" } else { "[redacted]" }
+        }
+        f.debug_struct("InfluxSettings")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("retention_policy", &self.retention_policy)
+            .field("measurements", &self.measurements)
+            .field("where_clause", &self.where_clause)
+            .field("token", &secret(&self.token))
+            .field("token_env", &self.token_env)
+            .field("token_file", &self.token_file)
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("chunk_size", &self.chunk_size)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 impl Default for InfluxSettings {
     fn default() -> Self {
         InfluxSettings {
@@ -341,101 +367,6 @@ impl Default for InfluxSettings {
             chunk_size: 10_000,
             timeout: GoDuration::from_secs(30),
         }
-    }
-}
-
-/// librdkafka properties from the `kafka` table; TOML strings, integers, floats and booleans
-/// are all accepted and passed as their text.
-///
-/// ```
-/// use telegraf_execd_kafka_bridge::config::KafkaProperties;
-/// let k: KafkaProperties = toml::from_str("\"bootstrap.servers\" = \"a:1\"\n\"socket.nagle.disable\" = true").unwrap();
-/// assert_eq!(k.get("socket.nagle.disable"), Some("true"));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KafkaProperties(BTreeMap<String, String>);
-
-/// Properties exactly-once depends on, with the only accepted value.
-pub const PINNED_PRODUCER_PROPERTIES: [(&str, &str); 4] = [
-    ("enable.idempotence", "true"),
-    ("acks", "all"),
-    ("message.timeout.ms", "0"),
-    ("enable.gapless.guarantee", "true"),
-];
-
-impl KafkaProperties {
-    /// One property's value.
-    ///
-    /// ```
-    /// assert_eq!(telegraf_execd_kafka_bridge::config::KafkaProperties::default().get("x"), None);
-    /// ```
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
-    }
-
-    /// Sets a property (used by tests and the command line).
-    ///
-    /// ```
-    /// let mut k = telegraf_execd_kafka_bridge::config::KafkaProperties::default();
-    /// k.set("bootstrap.servers", "127.0.0.1:9092");
-    /// assert_eq!(k.get("bootstrap.servers"), Some("127.0.0.1:9092"));
-    /// ```
-    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(key.into(), value.into());
-    }
-
-    /// All properties, sorted by name.
-    ///
-    /// ```
-    /// let k = telegraf_execd_kafka_bridge::config::KafkaProperties::default();
-    /// assert_eq!(k.iter().count(), 0);
-    /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
-    /// Rejects overrides of the pinned producer properties and transactions.
-    fn check(&self) -> Result<(), String> {
-        for (key, wanted) in PINNED_PRODUCER_PROPERTIES {
-            let equivalent = |v: &str| match key {
-                "acks" => v == "all" || v == "-1",
-                _ => v == wanted,
-            };
-            if let Some(v) = self.get(key)
-                && !equivalent(v)
-            {
-                return Err(format!(
-                    "\"{key}\" = \"{v}\" would break exactly-once delivery; the bridge sets it to \"{wanted}\" itself, remove it"
-                ));
-            }
-        }
-        if self.get("transactional.id").is_some() {
-            return Err("\"transactional.id\" is not supported: the bridge gets exactly-once from idempotence and the resume point in the topic".into());
-        }
-        Ok(())
-    }
-}
-
-impl<'de> Deserialize<'de> for KafkaProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = BTreeMap::<String, toml::Value>::deserialize(d)?;
-        let mut out = BTreeMap::new();
-        for (key, value) in raw {
-            let text = match value {
-                toml::Value::String(s) => s,
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Float(f) => f.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => {
-                    return Err(serde::de::Error::custom(format!(
-                        "kafka property {key:?}: expected a string, number or boolean, found {}",
-                        other.type_str()
-                    )));
-                }
-            };
-            out.insert(key, text);
-        }
-        Ok(KafkaProperties(out))
     }
 }
 

@@ -316,8 +316,13 @@ fn tail_reader_config(client: &ClientConfig) -> ClientConfig {
     for key in [
         "transactional.id",
         "enable.idempotence",
+        "enable.gapless.guarantee",
+        "delivery.report.only.error",
         "acks",
+        "request.required.acks",
+        "message.timeout.ms",
         "linger.ms",
+        "queue.buffering.max.ms",
     ] {
         config.remove(key);
     }
