@@ -153,14 +153,22 @@ impl Exporter {
                 config.topic
             ),
         }
-        let tracker = Arc::new(Mutex::new(AckTracker::new(resume.watermark().cloned())));
+        let producer_settings = producer_config(&config.kafka);
+        // The tracker keeps no more messages than librdkafka's queue may hold.
+        let limit = producer_settings
+            .get("queue.buffering.max.messages")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let tracker = Arc::new(Mutex::new(
+            AckTracker::new(resume.watermark().cloned()).with_limit(limit),
+        ));
         let failure = DeliveryFailure::default();
         let context = DeliveryContext::new(
             Arc::clone(&tracker),
             Arc::clone(&stats),
             Arc::clone(&failure),
         );
-        let producer: ThreadedProducer<DeliveryContext> = producer_config(&config.kafka)
+        let producer: ThreadedProducer<DeliveryContext> = producer_settings
             .create_with_context(context)
             .map_err(ExportError::Producer)?;
         if let Some(w) = resume.watermark() {
@@ -423,6 +431,7 @@ impl Exporter {
                 key: HEADER_POSITION,
                 value: Some(position.as_bytes()),
             });
+        let mut waited = self.wait_for_tracker_room().await?;
         let seq = {
             // The watermark header is copied into the message under the lock, so the text is
             // never cloned.
@@ -444,7 +453,6 @@ impl Exporter {
         if let Some(key) = &record.key {
             message = message.key(key.as_slice());
         }
-        let mut waited = false;
         loop {
             match self.producer.send(message) {
                 Ok(()) => break,
@@ -464,6 +472,35 @@ impl Exporter {
         }
         self.stats.add_sent(1);
         Ok(waited)
+    }
+}
+
+impl Exporter {
+    /// Waits while the ack tracker is full: a partition has not acknowledged its oldest message
+    /// while the others acknowledged the tracker's capacity after it. Bounded by
+    /// `kafka_timeout` through [`Exporter::check_kafka`]; says whether it waited.
+    async fn wait_for_tracker_room(&self) -> Result<bool, WindowError> {
+        let mut paused: Option<Instant> = None;
+        let mut warned = false;
+        loop {
+            let (full, tracked) = {
+                let t = lock(&self.tracker);
+                (t.is_full(), t.tracked())
+            };
+            if !full {
+                return Ok(paused.is_some());
+            }
+            let since = *paused.get_or_insert_with(Instant::now);
+            // A full queue for a moment is ordinary back-pressure; a second is a stall.
+            if !warned && since.elapsed() > Duration::from_secs(1) {
+                warned = true;
+                log::warn!(
+                    "export paused: {tracked} messages sent since the oldest unacknowledged one, the most kept in memory (queue.buffering.max.messages); waiting for Kafka"
+                );
+            }
+            self.check_kafka().map_err(WindowError::Fatal)?;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
 }
 

@@ -178,6 +178,26 @@ impl Bridge {
         self.stderr.lock().unwrap().join("\n")
     }
 
+    /// Waits until a stderr line contains `needle` (the bridge's own readiness signals);
+    /// panics with the stderr after `limit`.
+    pub fn wait_for_log(&self, needle: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self
+            .stderr
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains(needle))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no stderr line with {needle:?} after {limit:?}:\n{}",
+                self.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// One health gather: a newline on stdin, one line back.
     pub fn gather(&mut self) -> String {
         let stdin = self.stdin.as_mut().expect("stdin open");
