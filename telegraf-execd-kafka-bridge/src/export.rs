@@ -67,6 +67,16 @@ pub enum ExportError {
         /// Messages still unacknowledged.
         in_flight: usize,
     },
+    /// InfluxDB refused the export for a reason only the operator can fix (credentials,
+    /// permissions, a missing database or retention policy, a field with several types).
+    #[error("{fix} (InfluxDB said: {source})")]
+    InfluxPermanent {
+        /// What to change.
+        fix: String,
+        /// InfluxDB's error.
+        #[source]
+        source: InfluxError,
+    },
     /// A delivery failed permanently, or the producer hit a fatal error.
     #[error("Kafka {0}")]
     Delivery(String),
@@ -334,7 +344,7 @@ impl Exporter {
         for m in &i.measurements {
             let schema = MeasurementSchema::fetch(&self.influx, &i.database, m)
                 .await
-                .map_err(WindowError::from_influx)?;
+                .map_err(|e| WindowError::from_influx_in(e, &i.database))?;
             if schema.fields.is_empty() {
                 log::debug!("measurement {m:?} has no fields yet");
                 continue;
@@ -363,7 +373,7 @@ impl Exporter {
         while window
             .next_into(&self.encoder, &mut group)
             .await
-            .map_err(WindowError::from_influx)?
+            .map_err(|e| WindowError::from_influx_in(e, &self.config.influxdb.database))?
         {
             for skipped in group.skipped.drain(..) {
                 self.stats.add_skipped();
@@ -512,7 +522,54 @@ enum WindowError {
     Fatal(ExportError),
 }
 
+/// What the operator must change when InfluxDB's answer cannot get better by retrying.
+///
+/// ```
+/// let e = influxdb_http::Error::Http { url: "u".into(), status: 401, reason: "authorization failed".into(), retry_after: None };
+/// let fix = telegraf_execd_kafka_bridge::export::permanent_fix(&e, "weather").unwrap();
+/// assert!(fix.contains("influxdb.username"), "{fix}");
+/// ```
+pub fn permanent_fix(e: &InfluxError, database: &str) -> Option<String> {
+    match e {
+        InfluxError::Http { status: 401, .. } => Some(
+            "InfluxDB rejected the credentials: fix influxdb.username/password or the token (influxdb.token, token_env, token_file)".into(),
+        ),
+        InfluxError::Http { status: 403, .. } => Some(format!(
+            "the InfluxDB user may not read database {database:?}: grant it READ (GRANT READ ON \"{database}\" TO <user>) or configure another user or token"
+        )),
+        InfluxError::Query { message, .. } | InfluxError::Http { reason: message, .. }
+            if message.starts_with("database not found") =>
+        {
+            Some(format!(
+                "database {database:?} does not exist: fix influxdb.database (SHOW DATABASES lists them)"
+            ))
+        }
+        InfluxError::Query { message, .. } | InfluxError::Http { reason: message, .. }
+            if message.starts_with("retention policy not found") =>
+        {
+            Some(format!(
+                "the retention policy does not exist in database {database:?}: fix influxdb.retention_policy (SHOW RETENTION POLICIES lists them)"
+            ))
+        }
+        InfluxError::FieldTypeConflict {
+            measurement,
+            field,
+            types,
+        } => Some(format!(
+            "field {field:?} of measurement {measurement:?} has different types in different shards ({types}), so its points cannot be exported with one type: drop the shards or series holding the wrong type, or set `start` after them"
+        )),
+        _ => None,
+    }
+}
+
 impl WindowError {
+    fn from_influx_in(e: InfluxError, database: &str) -> Self {
+        match permanent_fix(&e, database) {
+            Some(fix) => WindowError::Fatal(ExportError::InfluxPermanent { fix, source: e }),
+            None => Self::from_influx(e),
+        }
+    }
+
     fn from_influx(e: InfluxError) -> Self {
         match &e {
             InfluxError::Config(_) => WindowError::Fatal(ExportError::InfluxConfig(e)),

@@ -89,6 +89,7 @@ pub struct BridgeFile {
     pub bootstrap: String,
     pub topic: String,
     pub extra: String,
+    pub influx_extra: String,
     pub kafka_extra: String,
 }
 
@@ -100,6 +101,7 @@ impl BridgeFile {
             bootstrap: bootstrap.into(),
             topic: topic.into(),
             extra: String::new(),
+            influx_extra: String::new(),
             kafka_extra: String::new(),
         }
     }
@@ -119,12 +121,14 @@ impl BridgeFile {
     database = "{db}"
     measurements = ["weather"]
     chunk_size = 2000
+{influx_extra}
   [inputs.kafka_bridge.kafka]
     "bootstrap.servers" = "{bootstrap}"
 {kafka_extra}
 "#,
             topic = self.topic,
             extra = self.extra,
+            influx_extra = self.influx_extra,
             url = self.influx_url,
             db = self.database,
             bootstrap = self.bootstrap,
