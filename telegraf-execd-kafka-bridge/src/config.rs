@@ -82,6 +82,12 @@ pub struct BridgeConfig {
     pub retry_max_backoff: GoDuration,
     /// Health metrics ticker (like the Go shim's `-poll_interval`); `0s` disables it.
     pub poll_interval: GoDuration,
+    /// Warn (and count in `empty_measurements`) when a configured measurement has had no field
+    /// for this long: a misspelled name would otherwise export nothing without a trace.
+    pub empty_measurement_grace: GoDuration,
+    /// How often already-exported time ranges are counted again to find late points
+    /// (`late_points`); `0s` disables it.
+    pub late_check_interval: GoDuration,
     /// Stderr log level.
     pub log_level: LogLevel,
     /// Where the points come from.
@@ -104,6 +110,8 @@ impl Default for BridgeConfig {
             kafka_timeout: GoDuration::from_secs(60),
             retry_max_backoff: GoDuration::from_secs(30),
             poll_interval: GoDuration::from_secs(10),
+            empty_measurement_grace: GoDuration::from_secs(300),
+            late_check_interval: GoDuration::from_secs(60),
             log_level: LogLevel::Info,
             influxdb: InfluxSettings::default(),
             kafka: KafkaProperties::default(),

@@ -11,6 +11,7 @@
 //!   [`ExportError`], which the binary logs as `E!` before exiting non-zero, so Telegraf's
 //!   restart takes over (and the next run resumes from the topic).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -29,6 +30,7 @@ use crate::kafka::{
     DeliveryContext, DeliveryFailure, TopicLookupError, client_config, partition_count,
     producer_config,
 };
+use crate::late::{ExportedCounts, archive_count_query, late_count_query};
 use crate::message::{ExportRecord, MessageEncoder};
 use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
 use crate::reader::{TimeGroup, WindowReader};
@@ -95,6 +97,13 @@ pub struct Exporter {
     cursor: Option<ExportPosition>,
     skip_warnings: u64,
     stall_warned: Mutex<Option<Instant>>,
+    /// Values read per bucket, for the late-point check.
+    counts: ExportedCounts,
+    /// Exclusive lower bound of the rows the next window counts.
+    count_after: Option<i64>,
+    last_late_check: Instant,
+    /// Configured measurements seen without fields, since when, and whether that was logged.
+    empty_since: BTreeMap<String, (Instant, bool)>,
 }
 
 impl std::fmt::Debug for Exporter {
@@ -196,6 +205,10 @@ impl Exporter {
             resume,
             skip_warnings: 0,
             stall_warned: Mutex::new(None),
+            counts: ExportedCounts::default(),
+            count_after: None,
+            last_late_check: Instant::now(),
+            empty_since: BTreeMap::new(),
         })
     }
 
@@ -246,6 +259,11 @@ impl Exporter {
             let until = Instant::now() + wait;
             while Instant::now() < until && !*stop.borrow() {
                 self.check_kafka()?;
+                let every = self.config.late_check_interval.0;
+                if !every.is_zero() && self.last_late_check.elapsed() >= every {
+                    self.last_late_check = Instant::now();
+                    self.check_late().await;
+                }
                 if let Some(hi) = caught_up_to
                     && lock(&self.tracker).in_flight() == 0
                 {
@@ -346,9 +364,22 @@ impl Exporter {
                 .await
                 .map_err(|e| WindowError::from_influx_in(e, &i.database))?;
             if schema.fields.is_empty() {
+                let (since, warned) = self
+                    .empty_since
+                    .entry(m.clone())
+                    .or_insert((Instant::now(), false));
+                let grace = self.config.empty_measurement_grace.0;
+                if !*warned && since.elapsed() >= grace {
+                    *warned = true;
+                    log::warn!(
+                        "measurement {m:?} has had no fields in database {:?} for {grace:?}, so nothing of it is exported: check influxdb.measurements for a misspelling (SHOW MEASUREMENTS lists them)",
+                        i.database
+                    );
+                }
                 log::debug!("measurement {m:?} has no fields yet");
                 continue;
             }
+            self.empty_since.remove(m);
             let q = export_query(
                 &schema,
                 &i.database,
@@ -360,21 +391,46 @@ impl Exporter {
             );
             queries.push((schema, q));
         }
+        self.stats.set_empty_measurements(
+            self.empty_since
+                .values()
+                .filter(|(_, warned)| *warned)
+                .count(),
+        );
+        let count_after = self
+            .count_after
+            .unwrap_or_else(|| from.map_or(i64::MIN, |f| f.saturating_sub(1)));
         if queries.is_empty() {
+            self.counts.exported_through(Some(count_after), hi);
+            self.count_after = Some(hi);
             return Ok(());
         }
         let started = Instant::now();
         let mut window = WindowReader::start(&self.influx, &i.database, queries);
+        if !self.config.late_check_interval.is_zero() {
+            window = window.counting_after(count_after);
+        }
         let mut handled = 0u64;
         // Reused for every message's position header.
         let mut position_text = String::new();
         // Reused from one timestamp to the next, so its vectors are allocated once.
         let mut group = TimeGroup::default();
-        while window
-            .next_into(&self.encoder, &mut group)
-            .await
-            .map_err(|e| WindowError::from_influx_in(e, &self.config.influxdb.database))?
-        {
+        loop {
+            match window.next_into(&self.encoder, &mut group).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    // What was read is exported; the retry counts from there.
+                    window.take_counts(&mut self.counts);
+                    if let Some(t) = window.last_time() {
+                        self.count_after = Some(t);
+                    }
+                    return Err(WindowError::from_influx_in(
+                        e,
+                        &self.config.influxdb.database,
+                    ));
+                }
+            }
             for skipped in group.skipped.drain(..) {
                 self.stats.add_skipped();
                 self.skip_warnings += 1;
@@ -410,6 +466,9 @@ impl Exporter {
                 }
             }
         }
+        window.take_counts(&mut self.counts);
+        self.counts.exported_through(Some(count_after), hi);
+        self.count_after = Some(hi);
         if handled > 0 {
             log::debug!(
                 "window up to {hi}: {handled} points in {:?}",
@@ -417,6 +476,47 @@ impl Exporter {
             );
         }
         Ok(())
+    }
+
+    /// Counts the exported range of the last hour again and reports points that were written
+    /// into it after its export (see [`crate::late`]). InfluxDB errors only warn: the export
+    /// itself reports them.
+    async fn check_late(&mut self) {
+        let Some((lo, hi)) = self.counts.range() else {
+            return;
+        };
+        let archive = self.counts.archive_range();
+        let i = &self.config.influxdb;
+        for m in &i.measurements {
+            let name = Arc::from(m.as_str());
+            let (db, rp, filter) = (&i.database, &i.retention_policy, &i.where_clause);
+            let mut found = Ok(0);
+            if let Some((alo, ahi)) = archive {
+                let q = archive_count_query(db, rp, m, alo, ahi, filter);
+                found = match self.influx.query(db, &q).await {
+                    Ok(answer) => Ok(self.counts.absorb_archive(&name, &answer)),
+                    Err(e) => Err(e),
+                };
+            }
+            let q = late_count_query(db, rp, m, lo, hi, filter);
+            let found = match (found, self.influx.query(db, &q).await) {
+                (Ok(old), Ok(answer)) => Ok(old + self.counts.absorb(&name, &answer)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            let lo = archive.map_or(lo, |a| a.0);
+            match found {
+                Ok(late) => {
+                    if late > 0 {
+                        self.stats.add_late_points(late);
+                        log::warn!(
+                            "{late} points of measurement {m:?} between {lo} and {hi} were written after that range was exported (later than lateness = {:?}, or a backfill behind the export position): they are not in the topic; counted in late_points",
+                            self.config.lateness.0
+                        );
+                    }
+                }
+                Err(e) => log::warn!("counting exported points of {m:?} again failed: {e}"),
+            }
+        }
     }
 
     /// Hands one record to librdkafka (sent at `now`), waiting while its queue is full; says

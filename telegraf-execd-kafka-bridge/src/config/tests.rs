@@ -67,6 +67,8 @@ fn shipped_example_parses_and_documents_the_defaults() {
     assert_eq!(c.kafka_timeout, d.kafka_timeout);
     assert_eq!(c.retry_max_backoff, d.retry_max_backoff);
     assert_eq!(c.poll_interval, d.poll_interval);
+    assert_eq!(c.late_check_interval, d.late_check_interval);
+    assert_eq!(c.empty_measurement_grace, d.empty_measurement_grace);
     assert_eq!(c.log_level, d.log_level);
     assert_eq!(c.topics, d.topics);
     let (i, di) = (&c.influxdb, &d.influxdb);

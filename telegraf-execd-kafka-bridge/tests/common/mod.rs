@@ -91,6 +91,8 @@ pub struct BridgeFile {
     pub extra: String,
     pub influx_extra: String,
     pub kafka_extra: String,
+    /// The `measurements` option (TOML array).
+    pub measurements: String,
 }
 
 impl BridgeFile {
@@ -103,6 +105,7 @@ impl BridgeFile {
             extra: String::new(),
             influx_extra: String::new(),
             kafka_extra: String::new(),
+            measurements: "[\"weather\"]".into(),
         }
     }
 
@@ -119,7 +122,7 @@ impl BridgeFile {
   [inputs.kafka_bridge.influxdb]
     url = "{url}"
     database = "{db}"
-    measurements = ["weather"]
+    measurements = {measurements}
     chunk_size = 2000
 {influx_extra}
   [inputs.kafka_bridge.kafka]
@@ -129,6 +132,7 @@ impl BridgeFile {
             topic = self.topic,
             extra = self.extra,
             influx_extra = self.influx_extra,
+            measurements = self.measurements,
             url = self.influx_url,
             db = self.database,
             bootstrap = self.bootstrap,
