@@ -141,6 +141,8 @@ fn child_main() {
   lateness = "0s"
   export_interval = "50ms"
   kafka_timeout = "60s"
+  # A fresh topic per run: no earlier run's requests to wait for.
+  startup_quiet_period = "0s"
   log_level = "warn"
   [inputs.kafka_bridge.influxdb]
     url = "{url}"

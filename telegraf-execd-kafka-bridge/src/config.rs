@@ -78,6 +78,10 @@ pub struct BridgeConfig {
     pub start: Option<StartTime>,
     /// Exit non-zero when a message stays unacknowledged (or Kafka unreachable) this long.
     pub kafka_timeout: GoDuration,
+    /// At start, the partition ends must stay unchanged this long before the tails are trusted:
+    /// produce requests of a killed run can still land (see [`crate::resume`]). At least the
+    /// producer's `request.timeout.ms`.
+    pub startup_quiet_period: GoDuration,
     /// Longest wait between InfluxDB retries (the backoff doubles from 100 ms up to this).
     pub retry_max_backoff: GoDuration,
     /// Health metrics ticker (like the Go shim's `-poll_interval`); `0s` disables it.
@@ -108,6 +112,7 @@ impl Default for BridgeConfig {
             export_interval: GoDuration::from_secs(1),
             start: None,
             kafka_timeout: GoDuration::from_secs(60),
+            startup_quiet_period: GoDuration::from_secs(30),
             retry_max_backoff: GoDuration::from_secs(30),
             poll_interval: GoDuration::from_secs(10),
             empty_measurement_grace: GoDuration::from_secs(300),
@@ -233,6 +238,18 @@ impl BridgeConfig {
         self.kafka
             .check()
             .map_err(|message| invalid("kafka", &message))?;
+        if let Some(ms) = self.kafka.get("request.timeout.ms")
+            && let Ok(ms) = ms.trim().parse::<u64>()
+            && Duration::from_millis(ms) > self.startup_quiet_period.0
+        {
+            return Err(invalid(
+                "startup_quiet_period",
+                &format!(
+                    "{:?} is shorter than the producer's request.timeout.ms ({ms} ms): a killed run's last request could still be appended after the start-up check",
+                    self.startup_quiet_period.0
+                ),
+            ));
+        }
         Ok(self)
     }
 

@@ -34,7 +34,7 @@ use crate::late::{ExportedCounts, archive_count_query, late_count_query};
 use crate::message::{ExportRecord, MessageEncoder};
 use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
 use crate::reader::{TimeGroup, WindowReader};
-use crate::resume::{ResumeError, ResumePoint, read_tails};
+use crate::resume::{ResumeError, ResumePoint, read_settled_tails};
 use crate::source::{MeasurementSchema, export_query, influx_client};
 
 /// Why the export stopped for good.
@@ -154,10 +154,11 @@ impl Exporter {
             partition_count(probe.client(), &config.topic, timeout)?
         };
         log::debug!("topic metadata in {:?}", started.elapsed());
-        let tails = read_tails(
+        let tails = read_settled_tails(
             &client_config(&config.kafka),
             &config.topic,
             partitions,
+            config.startup_quiet_period.0,
             timeout,
         )?;
         log::debug!("partition tails read after {:?}", started.elapsed());

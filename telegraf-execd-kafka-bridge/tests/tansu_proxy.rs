@@ -89,3 +89,38 @@ fn a_lost_acknowledgement_then_kill9_and_restart_duplicates_nothing() {
     assert!(status.success(), "{stderr}");
     assert_exactly_once(&rt, &config);
 }
+
+/// A produce request on its way when the bridge is killed, restarted at once (Docker's
+/// `restart: unless-stopped`): the proxy delivers it only after the new process read the tails.
+/// The new process must notice the partition end moving and read the tails again.
+#[test]
+fn a_request_landing_after_an_immediate_restart_read_the_tails_duplicates_nothing() {
+    let Some(influx) = influx() else { return };
+    let Some((_tansu, proxy)) = broker_behind_proxy() else {
+        return;
+    };
+    let rt = runtime();
+    let (client, db) = fresh_database(&rt, influx.url(), "fastrestart");
+    write(&rt, &client, &weather_lines(T0, POINTS, 100));
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = BridgeFile::new(influx.url(), &db, &proxy.addr, "weather");
+    file.quiet = "3s".into();
+    let config = file.write(dir.path());
+
+    proxy.hold_produce(3);
+    let first = Bridge::start(&config);
+    proxy.wait_held(Duration::from_secs(30));
+    first.kill9();
+    let second = Bridge::start_with(&config, &["-log_level", "debug"]);
+    second.wait_for_log("partition tails read", Duration::from_secs(30));
+    proxy.release();
+    proxy.wait_delivered(Duration::from_secs(10));
+    wait_for_messages(&proxy.addr, "weather", POINTS, Duration::from_secs(60));
+    let (status, stderr) = second.stop();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("moved while starting"),
+        "the late request was not noticed:\n{stderr}"
+    );
+    assert_exactly_once(&rt, &config);
+}

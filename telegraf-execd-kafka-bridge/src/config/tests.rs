@@ -65,6 +65,7 @@ fn shipped_example_parses_and_documents_the_defaults() {
     assert_eq!(c.export_interval, d.export_interval);
     assert_eq!(c.start, d.start);
     assert_eq!(c.kafka_timeout, d.kafka_timeout);
+    assert_eq!(c.startup_quiet_period, d.startup_quiet_period);
     assert_eq!(c.retry_max_backoff, d.retry_max_backoff);
     assert_eq!(c.poll_interval, d.poll_interval);
     assert_eq!(c.late_check_interval, d.late_check_interval);
@@ -183,4 +184,29 @@ fn debug_output_hides_secrets() {
     assert!(!text.contains("s3cret"), "{text}");
     assert!(text.contains("[redacted]"), "{text}");
     assert!(text.contains("admin") && text.contains("\"7\""), "{text}");
+}
+
+#[test]
+fn the_startup_quiet_period_covers_the_request_timeout() {
+    let e = with_kafka(
+        "startup_quiet_period = \"5s\"",
+        "\"request.timeout.ms\" = 10000",
+    );
+    assert!(
+        e.unwrap_err()
+            .to_string()
+            .contains("request.timeout.ms (10000 ms)")
+    );
+    with_kafka(
+        "startup_quiet_period = \"10s\"",
+        "\"request.timeout.ms\" = 10000",
+    )
+    .unwrap();
+}
+
+fn with_kafka(top: &str, kafka: &str) -> Result<BridgeConfig, BridgeConfigError> {
+    BridgeConfig::from_toml(
+        &format!("[[inputs.kafka_bridge]]\n{top}\n{KAFKA}{kafka}\n"),
+        "t.toml",
+    )
 }

@@ -96,6 +96,8 @@ pub struct BridgeFile {
     pub kafka_extra: String,
     /// The `measurements` option (TOML array).
     pub measurements: String,
+    /// The `startup_quiet_period` option.
+    pub quiet: String,
 }
 
 impl BridgeFile {
@@ -109,6 +111,8 @@ impl BridgeFile {
             influx_extra: String::new(),
             kafka_extra: String::new(),
             measurements: "[\"weather\"]".into(),
+            // Short, so restarts stay fast; `tansu_proxy` tests the guard itself.
+            quiet: "0s".into(),
         }
     }
 
@@ -121,6 +125,7 @@ impl BridgeFile {
   export_interval = "100ms"
   kafka_timeout = "20s"
   poll_interval = "0s"
+  startup_quiet_period = "{quiet}"
 {extra}
   [inputs.kafka_bridge.influxdb]
     url = "{url}"
@@ -136,6 +141,7 @@ impl BridgeFile {
             extra = self.extra,
             influx_extra = self.influx_extra,
             measurements = self.measurements,
+            quiet = self.quiet,
             url = self.influx_url,
             db = self.database,
             bootstrap = self.bootstrap,

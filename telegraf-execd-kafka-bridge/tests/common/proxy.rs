@@ -9,7 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,8 +20,8 @@ struct Shared {
     /// Drop the response of the n-th produce request from now (0 = none) and kill its
     /// connection.
     drop_countdown: AtomicUsize,
-    /// Hold the next produce request until [`KafkaProxy::release`].
-    hold_next: AtomicBool,
+    /// Hold the n-th produce request from now (0 = none) until [`KafkaProxy::release`].
+    hold_countdown: AtomicUsize,
     /// Counters and the hold's state, with a condition variable for waiters.
     state: Mutex<State>,
     changed: Condvar,
@@ -67,9 +67,10 @@ impl KafkaProxy {
         self.shared.drop_countdown.store(n, Ordering::SeqCst);
     }
 
-    /// The next produce request is held (not forwarded) until [`KafkaProxy::release`].
-    pub fn hold_next_produce(&self) {
-        self.shared.hold_next.store(true, Ordering::SeqCst);
+    /// The `n`-th produce request from now (1 = the next) is held, not forwarded, until
+    /// [`KafkaProxy::release`]; so is everything after it on that connection.
+    pub fn hold_produce(&self, n: usize) {
+        self.shared.hold_countdown.store(n, Ordering::SeqCst);
     }
 
     /// Delivers the held request to the broker (even if its client is gone by now).
@@ -149,7 +150,10 @@ fn serve(client: TcpStream, broker: TcpStream, shared: Arc<Shared>) {
             let correlation = i32::from_be_bytes([frame[8], frame[9], frame[10], frame[11]]);
             if api_key == PRODUCE {
                 s.state.lock().unwrap().produce_requests += 1;
-                if s.hold_next.swap(false, Ordering::SeqCst) {
+                let hold = s
+                    .hold_countdown
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+                if hold == Ok(1) {
                     let mut st = s.state.lock().unwrap();
                     st.held = true;
                     s.changed.notify_all();
