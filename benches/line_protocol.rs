@@ -4,8 +4,14 @@
 //! - `parse/<corpus>`: `ours` (zero-allocation `next_into` reuse), `ours-iter` (one `Point`
 //!   per line) and `influxdb-line-protocol`; every measurement, tag, field value and timestamp
 //!   is touched through `black_box`.
-//! - `serialize/<corpus>`: `ours` (verbatim), `ours-canonical` and the crate's
-//!   `LineProtocolBuilder` writing the same points into a reused buffer.
+//! - `serialize/<corpus>`: `ours` (verbatim), `ours-canonical`, `ours-telegraf` (canonical with
+//!   Telegraf's float form) and the crate's `LineProtocolBuilder` writing the same points into
+//!   a reused buffer.
+//! - `tool/<corpus>`: the `lp` tool's own loop (`src/bin/lp/run.rs`, reading through
+//!   `PointReader` from a `BufRead`, output to a sink) beside the library doing the same job on
+//!   the buffer: `library-check` vs `lp-check`, `library-fmt` (parse + canonical serialize)
+//!   vs `lp-fmt`, `library-json` vs `lp-json`. The ratio is what the tool loses over the
+//!   library (issue 13's budget: 15 %).
 //!
 //! Corpora are generated deterministically at setup (see `corpus/`); setup asserts that both
 //! parsers read every line the same way and that our serialized output parses back equal.
@@ -15,13 +21,19 @@
 mod corpus;
 #[path = "../line-protocol/tests/support/iox_agreement.rs"]
 mod iox_agreement;
+// The `lp` binary's modules, compiled in here so its loop runs in process.
+#[allow(dead_code)] // `open`: the bench hands the loop an in-memory reader instead
+#[path = "../line-protocol/src/bin/lp/input.rs"]
+mod input;
+#[path = "../line-protocol/src/bin/lp/run.rs"]
+mod run;
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use influxdb_line_protocol as iox;
-use line_protocol::serialize::Serializer;
-use line_protocol::{FieldValue, Point};
+use line_protocol::serialize::{FloatFormat, Serializer};
+use line_protocol::{FieldValue, Point, Precision, json};
 
 /// Parses the corpus with both parsers and panics on the first line they read differently.
 fn assert_parsers_agree(name: &str, text: &str) {
@@ -185,6 +197,17 @@ fn bench_serialize(c: &mut Criterion, corpora: &[corpus::Corpus]) {
                 black_box(buf.len())
             })
         });
+        group.bench_function("ours-telegraf", |b| {
+            b.iter(|| {
+                buf.clear();
+                for p in black_box(&points) {
+                    Serializer::telegraf()
+                        .write(p, &mut buf)
+                        .expect("corpus points serialize");
+                }
+                black_box(buf.len())
+            })
+        });
         group.bench_function("influxdb-line-protocol", |b| {
             b.iter(|| {
                 buf.clear();
@@ -198,6 +221,77 @@ fn bench_serialize(c: &mut Criterion, corpora: &[corpus::Corpus]) {
     }
 }
 
+/// Runs the `lp` loop over `text` as `lp COMMAND -` would, output discarded.
+fn lp_run(command: run::Command, text: &[u8]) -> run::Outcome {
+    let options = run::Options {
+        precision: Precision::Nanoseconds,
+        max_line_length: Some(4 << 20),
+        floats: FloatFormat::Telegraf,
+    };
+    let input = input::Input {
+        name: "<bench>".into(),
+        reader: Box::new(std::io::BufReader::with_capacity(1 << 16, text)),
+    };
+    run::run(command, input, &options, std::io::sink(), std::io::sink()).expect("in memory")
+}
+
+fn bench_tool(c: &mut Criterion, corpora: &[corpus::Corpus]) {
+    use run::Command;
+    for corpus in corpora {
+        let bytes = corpus.text.as_bytes();
+        let lines = corpus.text.lines().count() as u64;
+        for command in [Command::Check, Command::Fmt, Command::Json] {
+            let outcome = lp_run(command, bytes);
+            assert_eq!(
+                (outcome.points, outcome.errors),
+                (lines, 0),
+                "{}",
+                corpus.name
+            );
+        }
+        let serializer = Serializer::canonical().with_float_format(FloatFormat::Telegraf);
+        let mut group = c.benchmark_group(format!("tool/{}", corpus.name));
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        // The library side writes into a buffer it empties every 64 KiB, as the tool does.
+        let mut out = Vec::with_capacity(1 << 17);
+        let mut library = |b: &mut criterion::Bencher<'_>,
+                           write: &dyn Fn(&Point<'_>, &mut Vec<u8>)| {
+            b.iter(|| {
+                let mut lines = line_protocol::parse_lines(black_box(bytes));
+                let mut point = Point::default();
+                while let Some(result) = lines.next_into(&mut point) {
+                    result.expect("corpus lines are valid");
+                    write(&point, &mut out);
+                    if out.len() >= 1 << 16 {
+                        black_box(&out);
+                        out.clear();
+                    }
+                }
+            })
+        };
+        group.bench_function("library-check", |b| library(b, &|p, _| touch_ours(p)));
+        group.bench_function("lp-check", |b| {
+            b.iter(|| lp_run(Command::Check, black_box(bytes)))
+        });
+        group.bench_function("library-fmt", |b| {
+            library(b, &|p, out| serializer.write(p, out).expect("canonical"))
+        });
+        group.bench_function("lp-fmt", |b| {
+            b.iter(|| lp_run(Command::Fmt, black_box(bytes)))
+        });
+        group.bench_function("library-json", |b| {
+            library(b, &|p, out| {
+                json::write_point(out, p);
+                out.push(b'\n');
+            })
+        });
+        group.bench_function("lp-json", |b| {
+            b.iter(|| lp_run(Command::Json, black_box(bytes)))
+        });
+        group.finish();
+    }
+}
+
 fn line_protocol_benches(c: &mut Criterion) {
     let corpora = corpus::all();
     for corpus in &corpora {
@@ -205,6 +299,7 @@ fn line_protocol_benches(c: &mut Criterion) {
     }
     bench_parse(c, &corpora);
     bench_serialize(c, &corpora);
+    bench_tool(c, &corpora);
 }
 
 criterion_group!(benches, line_protocol_benches);

@@ -159,6 +159,22 @@ impl PointBuilder {
         Serializer::canonical().validate(&self.point)?;
         Ok(self.point)
     }
+
+    /// Checks the point and writes it as one line with `serializer`, for example
+    /// [`Serializer::telegraf`] for the bytes Telegraf's `influx` serializer writes.
+    ///
+    /// ```
+    /// use line_protocol::builder::PointBuilder;
+    /// use line_protocol::serialize::Serializer;
+    ///
+    /// let b = PointBuilder::new("weather").tag("station", "s1").field("pressure", 1001.0).timestamp(7);
+    /// assert_eq!(b.clone().line(Serializer::telegraf()).unwrap(), b"weather,station=s1 pressure=1001 7\n");
+    /// assert_eq!(b.line(Serializer::canonical()).unwrap(), b"weather,station=s1 pressure=1001.0 7\n");
+    /// ```
+    pub fn line(self, serializer: Serializer) -> Result<Vec<u8>, BuildError> {
+        let point = self.build()?;
+        Ok(serializer.to_vec(&point)?)
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +197,38 @@ mod tests {
             Serializer::canonical().to_string(&p).unwrap(),
             "weather,city=Rio\\ de\\ Janeiro,country=BR,station=s1 temperature=-0.5,code=800i -1\n"
         );
+    }
+
+    #[test]
+    fn built_points_in_telegraf_form_read_back_exactly() {
+        let line = PointBuilder::new("weather")
+            .tag("city", "São Paulo")
+            .field("pressure", 1001.0)
+            .field("rain", 1e-7)
+            .field("big", 1e21)
+            .field("zero", -0.0)
+            .field("code", 800i64)
+            .line(Serializer::telegraf())
+            .unwrap();
+        assert_eq!(
+            line,
+            b"weather,city=S\xc3\xa3o\\ Paulo pressure=1001,rain=0.0000001,big=1000000000000000000000,zero=-0,code=800i\n"
+        );
+        let back =
+            crate::parse_point(&line[..line.len() - 1], crate::Precision::Nanoseconds).unwrap();
+        let floats: Vec<u64> = back.fields[..4]
+            .iter()
+            .map(|f| match f.value {
+                FieldValue::Float(v) => v.to_bits(),
+                ref other => panic!("{other:?} is not a float"),
+            })
+            .collect();
+        let expected: Vec<u64> = [1001.0f64, 1e-7, 1e21, -0.0]
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(floats, expected);
+        assert_eq!(back.fields[4].value, FieldValue::Integer(800));
     }
 
     #[test]

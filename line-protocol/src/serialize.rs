@@ -7,11 +7,15 @@
 //!   keys rejected; what `lp fmt` writes and what InfluxDB stores.
 //! - **verbatim** ([`Serializer::verbatim`]): tags in the point's order, duplicates kept.
 //!
-//! Both modes keep fields in the point's order and reject what line protocol cannot represent
+//! - **Telegraf** ([`Serializer::telegraf`]): canonical, with floats and string values written
+//!   the way Telegraf's `influx` serializer writes them (see below).
+//!
+//! All modes keep fields in the point's order and reject what line protocol cannot represent
 //! (see [`SerializeError`]); on error nothing is written. Values are written as:
-//! floats in shortest round-trip form (`21.5`, `1.0`, `-0.0`, `1e+300`, never NaN/inf), `<n>i`,
-//! `<n>u`, `true`/`false`, strings in double quotes with `\` and `"` escaped and LF/CR/TAB as
-//! chosen by [`ControlChars`]. Timestamps are written in nanoseconds.
+//! floats in shortest round-trip digits laid out as chosen by [`FloatFormat`] (`21.5`, `1.0`,
+//! `1e+300` by default; `1`, `1000…000` in Telegraf's form; never NaN/inf), `<n>i`, `<n>u`,
+//! `true`/`false`, strings in double quotes with `\` and `"` escaped and LF/CR/TAB as chosen by
+//! [`ControlChars`]. Timestamps are written in nanoseconds.
 //!
 //! ```
 //! use line_protocol::serialize::Serializer;
@@ -33,6 +37,7 @@
 
 mod error;
 mod escape;
+mod float;
 
 use std::cell::Cell;
 use std::io;
@@ -40,6 +45,8 @@ use std::io;
 pub use error::{Element, SerializeError, WriteError};
 pub use escape::ControlChars;
 use escape::{NameProblem, check_name, write_name, write_string};
+pub use float::FloatFormat;
+use float::write_float;
 
 use crate::point::{Field, FieldValue, Point, Tag};
 use crate::scan::NameClass;
@@ -63,6 +70,7 @@ use crate::scan::NameClass;
 pub struct Serializer {
     sort_tags: bool,
     controls: ControlChars,
+    floats: FloatFormat,
 }
 
 impl Default for Serializer {
@@ -90,6 +98,40 @@ impl Serializer {
         Serializer {
             sort_tags: true,
             controls: ControlChars::Raw,
+            floats: FloatFormat::Exponent,
+        }
+    }
+
+    /// Telegraf's bytes: canonical mode with [`FloatFormat::Telegraf`] floats (`1001`, not
+    /// `1001.0`; never an exponent), which is what Telegraf's `influx` serializer writes for a
+    /// metric: tags sorted by key, fields in order, `\` and `"` escaped in string values and
+    /// LF/CR/TAB written raw ([`ControlChars::Raw`]).
+    ///
+    /// Where Telegraf differs, this serializer keeps the data and says so: a NaN or infinite
+    /// float is an error ([`SerializeError::NonFiniteFloat`]) where Telegraf drops the field
+    /// with a debug-level log line; unsigned values keep their `u` (Telegraf's
+    /// `influx_uint_support = true`; by default Telegraf writes them as clamped `i` values);
+    /// names with control bytes are rejected where Telegraf writes `\n`-style sequences that
+    /// no parser decodes back.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, Tag, serialize::Serializer};
+    /// let p = Point {
+    ///     measurement: "weather".into(),
+    ///     tags: vec![Tag::new("station", "s1"), Tag::new("city", "Paris")],
+    ///     fields: vec![Field::new("pressure", 1001.0), Field::new("rain", 1e-7), Field::new("note", "a\"b")],
+    ///     timestamp: Some(1),
+    /// };
+    /// assert_eq!(
+    ///     Serializer::telegraf().to_string(&p).unwrap(),
+    ///     "weather,city=Paris,station=s1 pressure=1001,rain=0.0000001,note=\"a\\\"b\" 1\n"
+    /// );
+    /// ```
+    pub const fn telegraf() -> Self {
+        Serializer {
+            sort_tags: true,
+            controls: ControlChars::Raw,
+            floats: FloatFormat::Telegraf,
         }
     }
 
@@ -109,6 +151,7 @@ impl Serializer {
         Serializer {
             sort_tags: false,
             controls: ControlChars::Raw,
+            floats: FloatFormat::Exponent,
         }
     }
 
@@ -132,6 +175,31 @@ impl Serializer {
     /// ```
     pub const fn control_chars(&self) -> ControlChars {
         self.controls
+    }
+
+    /// Chooses how float values are laid out (default: [`FloatFormat::Exponent`]).
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::{FloatFormat, Serializer}};
+    /// let p = Point { measurement: "m".into(), fields: vec![Field::new("f", 1001.0)], ..Default::default() };
+    /// let s = Serializer::verbatim().with_float_format(FloatFormat::Telegraf);
+    /// assert_eq!(s.float_format(), FloatFormat::Telegraf);
+    /// assert_eq!(s.to_vec(&p).unwrap(), b"m f=1001\n");
+    /// ```
+    pub const fn with_float_format(mut self, floats: FloatFormat) -> Self {
+        self.floats = floats;
+        self
+    }
+
+    /// How float values are laid out.
+    ///
+    /// ```
+    /// use line_protocol::serialize::{FloatFormat, Serializer};
+    /// assert_eq!(Serializer::canonical().float_format(), FloatFormat::Exponent);
+    /// assert_eq!(Serializer::telegraf().float_format(), FloatFormat::Telegraf);
+    /// ```
+    pub const fn float_format(&self) -> FloatFormat {
+        self.floats
     }
 
     /// Whether this serializer sorts tags (canonical mode).
@@ -303,7 +371,7 @@ impl Serializer {
                 if !v.is_finite() {
                     return Err(non_finite(index, field, *v));
                 }
-                out.extend_from_slice(zmij::Buffer::new().format_finite(*v).as_bytes());
+                write_float(out, *v, self.floats);
             }
             FieldValue::Integer(v) => {
                 out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());

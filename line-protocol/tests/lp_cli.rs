@@ -127,7 +127,7 @@ fn fmt_writes_canonical_and_reports_on_stderr() {
     assert_eq!(
         text(&out.stdout),
         "my\\ measure\\,ment,a=1,b=2,tag\\ key=tag\\,value\\=x field\\=key=\"say \\\"hi\\\" to C:\\\\temp\",\
-         n=-0.0,u=18446744073709551615u,i=-9223372036854775808i -1\n"
+         n=-0,u=18446744073709551615u,i=-9223372036854775808i -1\n"
     );
 
     let out = lp(&["fmt", "samples/mixed.lp"], None);
@@ -153,12 +153,34 @@ fn fmt_is_idempotent_and_rejects_duplicate_tags() {
 
     let out = lp(&["fmt"], Some(b"m,b=1,a=2 f=1\nm,a=1,a=2 f=1\n"));
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stdout), "m,a=2,b=1 f=1.0\n");
+    assert_eq!(text(&out.stdout), "m,a=2,b=1 f=1\n");
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("<stdin>:2:") && stderr.contains("duplicate tag key \"a\""),
         "{stderr}"
     );
+}
+
+#[test]
+fn fmt_writes_floats_like_telegraf_by_default() {
+    let input: &[u8] = b"m a=1001.0,b=1e21,c=1e-7,d=-0.0,e=21.50 1\n";
+    let out = lp(&["fmt"], Some(input));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "m a=1001,b=1000000000000000000000,c=0.0000001,d=-0,e=21.5 1\n"
+    );
+    // Read back, the Telegraf form gives the same floats: fmt of it is a fixed point, and the
+    // exponent form of both is the same text.
+    let again = lp(&["fmt"], Some(&out.stdout));
+    assert_eq!(again.stdout, out.stdout);
+    let exponent = lp(&["fmt", "--floats", "exponent"], Some(input));
+    assert_eq!(
+        text(&exponent.stdout),
+        "m a=1001.0,b=1e+21,c=1e-7,d=-0.0,e=21.5 1\n"
+    );
+    let back = lp(&["fmt", "--floats", "exponent"], Some(&out.stdout));
+    assert_eq!(back.stdout, exponent.stdout);
 }
 
 #[test]
@@ -185,6 +207,28 @@ fn max_line_length_reports_and_skips_long_lines() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout),
-        "<stdin>:2:1: line longer than the limit of 12 bytes\n2 points, 1 errors\n"
+        "<stdin>:2:1: line longer than the limit of 12 bytes (a missing line end or an \
+         unterminated string?); skipped; see --max-line-length\n2 points, 1 errors\n"
     );
+}
+
+#[test]
+fn default_line_limit_names_the_line_of_an_unterminated_string() {
+    // 5 MiB after an unclosed quote on line 2: over the 4 MiB default, reported once, and the
+    // good line before it is kept.
+    let mut input = b"m f=1\nm s=\"never closed\n".to_vec();
+    input.resize(input.len() + (5 << 20), b'x');
+    let out = lp(&["check", "-"], Some(&input));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("<stdin>:2:1: line longer than the limit of 4194304 bytes"),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("1 points, 1 errors\n"), "{stdout}");
+    // `--max-line-length 0` lifts the limit: the string then runs to the end of the input.
+    let out = lp(&["check", "--max-line-length", "0", "-"], Some(&input));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("<stdin>:2:"), "{stdout}");
+    assert!(!stdout.contains("limit"), "{stdout}");
 }

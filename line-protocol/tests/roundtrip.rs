@@ -6,7 +6,7 @@ mod checks;
 
 use std::borrow::Cow;
 
-use line_protocol::serialize::{ControlChars, Serializer};
+use line_protocol::serialize::{ControlChars, FloatFormat, Serializer};
 use line_protocol::{Field, FieldValue, Point, Precision, Tag, parse_lines, parse_point};
 use proptest::prelude::*;
 
@@ -100,9 +100,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
-    fn verbatim_round_trips(p in point(), escaped in any::<bool>()) {
+    fn verbatim_round_trips(p in point(), escaped in any::<bool>(), telegraf in any::<bool>()) {
         let controls = if escaped { ControlChars::Escaped } else { ControlChars::Raw };
-        let text = Serializer::verbatim().with_control_chars(controls).to_vec(&p).unwrap();
+        let floats = if telegraf { FloatFormat::Telegraf } else { FloatFormat::Exponent };
+        let text = Serializer::verbatim()
+            .with_control_chars(controls)
+            .with_float_format(floats)
+            .to_vec(&p)
+            .unwrap();
         let back = parse_one(&text);
         prop_assert!(checks::same_point(&back, &p), "{:?}\n{:?}\n{:?}", String::from_utf8_lossy(&text), p, back);
     }
@@ -127,6 +132,23 @@ proptest! {
         // fmt is idempotent: canonical(parse(canonical(x))) == canonical(x).
         let again = Serializer::canonical().to_vec(&back).unwrap();
         prop_assert_eq!(again, text);
+    }
+
+    /// Telegraf's float form over arbitrary bits: as long as Rust's `Display` (Go's `'f'`/-1
+    /// rule; the unit tests compare digits), no exponent, and read back to the same bits.
+    #[test]
+    fn telegraf_floats_read_back_to_the_same_bits(bits in any::<u64>()) {
+        let v = f64::from_bits(bits);
+        prop_assume!(v.is_finite());
+        let p = Point { measurement: "m".into(), fields: vec![Field::new("f", v)], ..Default::default() };
+        let text = Serializer::telegraf().to_vec(&p).unwrap();
+        let expected = format!("m f={v}\n");
+        prop_assert_eq!(text.len(), expected.len());
+        prop_assert!(!text.contains(&b'e'));
+        match parse_one(&text).fields[0].value {
+            FieldValue::Float(back) => prop_assert_eq!(back.to_bits(), bits),
+            ref other => prop_assert!(false, "read back as {:?}", other),
+        }
     }
 
     /// Line-protocol-like noise: whatever parses must round-trip, and the streaming reader

@@ -86,6 +86,30 @@ fn streamed_with(input: &[u8], sizes: Vec<usize>) -> Vec<Outcome> {
     }
 }
 
+/// The same, through `for_each_point` (the in-buffer fast path with the framing path at the
+/// buffer's end); also checks the start line it reports for each entry.
+fn streamed_each(input: &[u8], sizes: Vec<usize>) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    PointReader::new(Chunked::new(input, sizes))
+        .for_each_point(|line, entry| {
+            match entry {
+                Ok(p) => out.push(Ok(p.clone().into_owned())),
+                Err(ReadError::Parse(e)) => {
+                    assert!(
+                        line <= e.line,
+                        "entry line {line} after error line {}",
+                        e.line
+                    );
+                    out.push(Err(e));
+                }
+                Err(e) => return Err(e),
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("unexpected {e}"));
+    out
+}
+
 const SAMPLE: &[u8] = b"# weather\n\
     weather,station=paris,city=Paris temperature=21.5,condition=\"light\nrain\",ok=t 1700000000000000000\n\
     \n\
@@ -111,7 +135,13 @@ fn every_split_point_gives_the_same_result() {
             expected,
             "split {first}"
         );
+        assert_eq!(
+            streamed_each(SAMPLE, vec![first, SAMPLE.len()]),
+            expected,
+            "for_each_point, split {first}"
+        );
     }
+    assert_eq!(streamed_each(SAMPLE, vec![SAMPLE.len()]), expected);
 }
 
 #[test]
@@ -288,7 +318,10 @@ proptest! {
     ) {
         let expected = in_memory(&input);
         prop_assert_eq!(streamed(Chunked::new(&input, sizes.clone())), expected.clone());
-        prop_assert_eq!(streamed_with(&input, sizes), expected);
+        prop_assert_eq!(streamed_with(&input, sizes.clone()), expected.clone());
+        let large: Vec<usize> = sizes.iter().map(|n| n * 16).collect();
+        prop_assert_eq!(streamed_each(&input, sizes), expected.clone());
+        prop_assert_eq!(streamed_each(&input, large), expected);
     }
 
     #[test]
@@ -297,6 +330,9 @@ proptest! {
         sizes in prop::collection::vec(1usize..17, 1..4),
     ) {
         let expected = in_memory(&input);
-        prop_assert_eq!(streamed(Chunked::new(&input, sizes)), expected);
+        prop_assert_eq!(streamed(Chunked::new(&input, sizes.clone())), expected.clone());
+        let large: Vec<usize> = sizes.iter().map(|n| n * 16).collect();
+        prop_assert_eq!(streamed_each(&input, sizes), expected.clone());
+        prop_assert_eq!(streamed_each(&input, large), expected);
     }
 }

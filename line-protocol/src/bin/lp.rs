@@ -14,8 +14,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use line_protocol::Precision;
+use line_protocol::serialize::FloatFormat;
 
 use crate::run::{Command, Outcome};
 
@@ -45,9 +46,13 @@ enum CliCommand {
     /// Rewrite as canonical line protocol: tags sorted by key, minimal escaping, one space
     /// between sections, timestamps in nanoseconds.
     ///
+    /// Floats are written the way Telegraf and InfluxDB write them (`--floats telegraf`):
+    /// shortest round-trip digits, never an exponent, no `.0` (`1001`, `0.0000001`); a number
+    /// without `i`/`u` is a float in line protocol, so this reads back exactly.
+    ///
     /// Points go to stdout; diagnostics and the summary go to stderr. Lines that parse but
     /// cannot be written canonically (duplicate tag keys) are reported as errors too.
-    Fmt(InputArgs),
+    Fmt(FmtArgs),
     /// Convert to JSON Lines, one object per point:
     /// {"measurement":"m","tags":[["k","v"]],"fields":[["f",{"type":"float","value":1.5}]],"timestamp":1700000000000000000}
     ///
@@ -65,23 +70,60 @@ struct InputArgs {
     /// The unit the input's timestamps are written in: ns, us, ms or s.
     #[arg(long, value_name = "UNIT", default_value = "ns")]
     precision: Precision,
-    /// Reject lines longer than this many bytes (bounds memory on hostile input).
-    #[arg(long, value_name = "BYTES")]
-    max_line_length: Option<usize>,
+    /// Report and skip lines longer than this many bytes, line end not counted; 0 = no limit.
+    ///
+    /// Memory stays near this limit plus 64 KiB of read-ahead, whatever the input: a missing
+    /// line end or an unterminated string (which runs on to the next quote) ends in an error
+    /// naming the line where it starts. The default, 4 MiB, is four times InfluxDB's largest
+    /// string value (1 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_LINE_LENGTH)]
+    max_line_length: usize,
+}
+
+/// The default line-length limit (see `--max-line-length`).
+const DEFAULT_MAX_LINE_LENGTH: usize = 4 << 20;
+
+#[derive(Debug, Args)]
+struct FmtArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// How floats are laid out: `telegraf` (Go's 'f' form: `1001`, `1000000000000000000000`,
+    /// `0.0000001`) or `exponent` (`1001.0`, `1e+21`, `1e-7`).
+    #[arg(long, value_enum, value_name = "FORM", default_value = "telegraf")]
+    floats: Floats,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Floats {
+    Telegraf,
+    Exponent,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (command, args) = match cli.command {
-        CliCommand::Check(a) => (Command::Check, a),
-        CliCommand::Fmt(a) => (Command::Fmt, a),
-        CliCommand::Json(a) => (Command::Json, a),
+    let (command, args, floats) = match cli.command {
+        CliCommand::Check(a) => (Command::Check, a, Floats::Telegraf),
+        CliCommand::Fmt(a) => (Command::Fmt, a.input, a.floats),
+        CliCommand::Json(a) => (Command::Json, a, Floats::Telegraf),
     };
     let options = run::Options {
         precision: args.precision,
-        max_line_length: args.max_line_length,
+        max_line_length: Some(args.max_line_length).filter(|&n| n > 0),
+        floats: match floats {
+            Floats::Telegraf => FloatFormat::Telegraf,
+            Floats::Exponent => FloatFormat::Exponent,
+        },
     };
-    match input::open(&args.file).and_then(|input| run::run(command, input, &options)) {
+    let run = |input| {
+        run::run(
+            command,
+            input,
+            &options,
+            io::stdout().lock(),
+            io::stderr().lock(),
+        )
+    };
+    match input::open(&args.file).and_then(run) {
         Ok(Outcome { errors: 0, .. }) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,

@@ -19,6 +19,7 @@
 //! assert_eq!(stations, ["paris", "lyon"]);
 //! ```
 
+mod batch;
 mod frame;
 
 use std::io::{self, BufRead};
@@ -221,9 +222,18 @@ impl<R: BufRead> PointReader<R> {
         &mut self,
         f: impl FnOnce(&Point<'_>) -> T,
     ) -> Result<Option<T>, ReadError> {
+        self.next_entry_with(|_, point| f(point))
+    }
+
+    /// [`next_point_with`](Self::next_point_with) that also tells `f` the point's first line.
+    fn next_entry_with<T>(
+        &mut self,
+        f: impl FnOnce(usize, &Point<'_>) -> T,
+    ) -> Result<Option<T>, ReadError> {
         let Some(len) = self.next_frame()? else {
             return Ok(None);
         };
+        let line = self.line;
         let frame = &self.buf[self.start..self.start + len];
         let mut point = Point {
             tags: std::mem::take(&mut self.spare_tags),
@@ -232,7 +242,7 @@ impl<R: BufRead> PointReader<R> {
         };
         let outcome = parse_entry(Src::new(frame), self.precision, &mut point, &mut self.pool);
         let settled = settle(&mut self.start, &mut self.line, frame, outcome);
-        let result = settled.map(|()| f(&point));
+        let result = settled.map(|()| f(line, &point));
         self.pool.reclaim(&mut point);
         self.spare_tags = recycle(point.tags);
         self.spare_fields = recycle(point.fields);

@@ -7,15 +7,15 @@ use std::path::Path;
 use anyhow::Context;
 
 /// An input stream and the name diagnostics print for it.
-pub struct Input {
+pub struct Input<'a> {
     /// `<stdin>` or the path as given.
     pub name: String,
     /// The bytes.
-    pub reader: Box<dyn BufRead>,
+    pub reader: Box<dyn BufRead + 'a>,
 }
 
 /// Opens `path`, or standard input for `-`.
-pub fn open(path: &Path) -> anyhow::Result<Input> {
+pub fn open(path: &Path) -> anyhow::Result<Input<'static>> {
     if path.as_os_str() == "-" {
         return Ok(Input {
             name: "<stdin>".to_string(),
