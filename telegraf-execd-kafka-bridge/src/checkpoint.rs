@@ -47,6 +47,8 @@ pub struct AckTracker {
     watermark: Option<ExportPosition>,
     /// `watermark` rendered once per advance, ready to copy into headers.
     watermark_header: Option<String>,
+    /// Most messages kept (acknowledged or not); see [`AckTracker::with_limit`].
+    limit: usize,
 }
 
 impl AckTracker {
@@ -65,7 +67,51 @@ impl AckTracker {
             unacked: 0,
             watermark: recovered,
             watermark_header,
+            limit: usize::MAX,
         }
+    }
+
+    /// Caps the messages kept: those not acknowledged plus those acknowledged behind an older
+    /// unacknowledged one. While one partition stalls the others keep acknowledging, and without
+    /// a cap their messages would pile up here (librdkafka's queue cap counts only what it
+    /// still holds). The exporter waits while [`AckTracker::is_full`].
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, position::ExportPosition};
+    /// let mut t = AckTracker::new(None).with_limit(2);
+    /// let now = Instant::now();
+    /// t.register(ExportPosition::new(1, "m"), now);
+    /// let b = t.register(ExportPosition::new(2, "m"), now);
+    /// t.acknowledge(b, now);
+    /// assert_eq!(t.in_flight(), 1);
+    /// assert!(t.is_full(), "2 is kept until 1 is acknowledged");
+    /// ```
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit.max(1);
+        self
+    }
+
+    /// Whether the cap of [`AckTracker::with_limit`] is reached.
+    ///
+    /// ```
+    /// assert!(!telegraf_execd_kafka_bridge::checkpoint::AckTracker::new(None).is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.pending.len() >= self.limit
+    }
+
+    /// Messages kept: sent and not yet behind the watermark.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, position::ExportPosition};
+    /// let mut t = AckTracker::new(None);
+    /// t.register(ExportPosition::new(1, "m"), Instant::now());
+    /// assert_eq!(t.tracked(), 1);
+    /// ```
+    pub fn tracked(&self) -> usize {
+        self.pending.len()
     }
 
     /// Records a message about to be sent; returns its sequence number (the delivery opaque).
@@ -232,6 +278,22 @@ mod tests {
         t.acknowledge(a, now);
         t.unregister_last(a);
         assert_eq!(t.watermark(), Some(&pos(1)));
+    }
+
+    #[test]
+    fn a_stalled_front_fills_the_limit_and_its_ack_frees_it() {
+        let now = Instant::now();
+        let mut t = AckTracker::new(None).with_limit(3);
+        let stalled = t.register(pos(1), now);
+        for i in 2..=3 {
+            let s = t.register(pos(i), now);
+            t.acknowledge(s, now);
+        }
+        assert!(t.is_full());
+        assert_eq!((t.in_flight(), t.tracked()), (1, 3));
+        t.acknowledge(stalled, now);
+        assert!(!t.is_full());
+        assert_eq!(t.watermark(), Some(&pos(3)));
     }
 
     #[test]

@@ -17,6 +17,9 @@ use telegraf_execd::logger::LogLevel;
 
 use crate::timestamp::StartTime;
 
+mod properties;
+pub use properties::{KafkaProperties, PINNED_PRODUCER_PROPERTIES, canonical_property};
+
 /// The plugin name in `[[inputs.<name>]]`.
 pub const PLUGIN_NAME: &str = "kafka_bridge";
 
@@ -75,10 +78,20 @@ pub struct BridgeConfig {
     pub start: Option<StartTime>,
     /// Exit non-zero when a message stays unacknowledged (or Kafka unreachable) this long.
     pub kafka_timeout: GoDuration,
+    /// At start, the partition ends must stay unchanged this long before the tails are trusted:
+    /// produce requests of a killed run can still land (see [`crate::resume`]). At least the
+    /// producer's `request.timeout.ms`.
+    pub startup_quiet_period: GoDuration,
     /// Longest wait between InfluxDB retries (the backoff doubles from 100 ms up to this).
     pub retry_max_backoff: GoDuration,
     /// Health metrics ticker (like the Go shim's `-poll_interval`); `0s` disables it.
     pub poll_interval: GoDuration,
+    /// Warn (and count in `empty_measurements`) when a configured measurement has had no field
+    /// for this long: a misspelled name would otherwise export nothing without a trace.
+    pub empty_measurement_grace: GoDuration,
+    /// How often already-exported time ranges are counted again to find late points
+    /// (`late_points`); `0s` disables it.
+    pub late_check_interval: GoDuration,
     /// Stderr log level.
     pub log_level: LogLevel,
     /// Where the points come from.
@@ -99,8 +112,11 @@ impl Default for BridgeConfig {
             export_interval: GoDuration::from_secs(1),
             start: None,
             kafka_timeout: GoDuration::from_secs(60),
+            startup_quiet_period: GoDuration::from_secs(30),
             retry_max_backoff: GoDuration::from_secs(30),
             poll_interval: GoDuration::from_secs(10),
+            empty_measurement_grace: GoDuration::from_secs(300),
+            late_check_interval: GoDuration::from_secs(60),
             log_level: LogLevel::Info,
             influxdb: InfluxSettings::default(),
             kafka: KafkaProperties::default(),
@@ -222,6 +238,18 @@ impl BridgeConfig {
         self.kafka
             .check()
             .map_err(|message| invalid("kafka", &message))?;
+        if let Some(ms) = self.kafka.get("request.timeout.ms")
+            && let Ok(ms) = ms.trim().parse::<u64>()
+            && Duration::from_millis(ms) > self.startup_quiet_period.0
+        {
+            return Err(invalid(
+                "startup_quiet_period",
+                &format!(
+                    "{:?} is shorter than the producer's request.timeout.ms ({ms} ms): a killed run's last request could still be appended after the start-up check",
+                    self.startup_quiet_period.0
+                ),
+            ));
+        }
         Ok(self)
     }
 
@@ -295,7 +323,7 @@ impl BridgeConfig {
 /// assert_eq!(i.measurements, ["weather"]);
 /// assert_eq!(i.chunk_size, 10_000);
 /// ```
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InfluxSettings {
     /// Base URL.
@@ -325,6 +353,29 @@ pub struct InfluxSettings {
     pub timeout: GoDuration,
 }
 
+/// Secrets show as `[redacted]` (an empty one as `""`, so a missing secret is still visible).
+impl std::fmt::Debug for InfluxSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn secret(s: &str) -> &str {
+            if s.is_empty() { "" } else { "[redacted]" }
+        }
+        f.debug_struct("InfluxSettings")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("retention_policy", &self.retention_policy)
+            .field("measurements", &self.measurements)
+            .field("where_clause", &self.where_clause)
+            .field("token", &secret(&self.token))
+            .field("token_env", &self.token_env)
+            .field("token_file", &self.token_file)
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("chunk_size", &self.chunk_size)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 impl Default for InfluxSettings {
     fn default() -> Self {
         InfluxSettings {
@@ -341,101 +392,6 @@ impl Default for InfluxSettings {
             chunk_size: 10_000,
             timeout: GoDuration::from_secs(30),
         }
-    }
-}
-
-/// librdkafka properties from the `kafka` table; TOML strings, integers, floats and booleans
-/// are all accepted and passed as their text.
-///
-/// ```
-/// use telegraf_execd_kafka_bridge::config::KafkaProperties;
-/// let k: KafkaProperties = toml::from_str("\"bootstrap.servers\" = \"a:1\"\n\"socket.nagle.disable\" = true").unwrap();
-/// assert_eq!(k.get("socket.nagle.disable"), Some("true"));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KafkaProperties(BTreeMap<String, String>);
-
-/// Properties exactly-once depends on, with the only accepted value.
-pub const PINNED_PRODUCER_PROPERTIES: [(&str, &str); 4] = [
-    ("enable.idempotence", "true"),
-    ("acks", "all"),
-    ("message.timeout.ms", "0"),
-    ("enable.gapless.guarantee", "true"),
-];
-
-impl KafkaProperties {
-    /// One property's value.
-    ///
-    /// ```
-    /// assert_eq!(telegraf_execd_kafka_bridge::config::KafkaProperties::default().get("x"), None);
-    /// ```
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
-    }
-
-    /// Sets a property (used by tests and the command line).
-    ///
-    /// ```
-    /// let mut k = telegraf_execd_kafka_bridge::config::KafkaProperties::default();
-    /// k.set("bootstrap.servers", "127.0.0.1:9092");
-    /// assert_eq!(k.get("bootstrap.servers"), Some("127.0.0.1:9092"));
-    /// ```
-    pub fn set(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.insert(key.into(), value.into());
-    }
-
-    /// All properties, sorted by name.
-    ///
-    /// ```
-    /// let k = telegraf_execd_kafka_bridge::config::KafkaProperties::default();
-    /// assert_eq!(k.iter().count(), 0);
-    /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
-    /// Rejects overrides of the pinned producer properties and transactions.
-    fn check(&self) -> Result<(), String> {
-        for (key, wanted) in PINNED_PRODUCER_PROPERTIES {
-            let equivalent = |v: &str| match key {
-                "acks" => v == "all" || v == "-1",
-                _ => v == wanted,
-            };
-            if let Some(v) = self.get(key)
-                && !equivalent(v)
-            {
-                return Err(format!(
-                    "\"{key}\" = \"{v}\" would break exactly-once delivery; the bridge sets it to \"{wanted}\" itself, remove it"
-                ));
-            }
-        }
-        if self.get("transactional.id").is_some() {
-            return Err("\"transactional.id\" is not supported: the bridge gets exactly-once from idempotence and the resume point in the topic".into());
-        }
-        Ok(())
-    }
-}
-
-impl<'de> Deserialize<'de> for KafkaProperties {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = BTreeMap::<String, toml::Value>::deserialize(d)?;
-        let mut out = BTreeMap::new();
-        for (key, value) in raw {
-            let text = match value {
-                toml::Value::String(s) => s,
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Float(f) => f.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => {
-                    return Err(serde::de::Error::custom(format!(
-                        "kafka property {key:?}: expected a string, number or boolean, found {}",
-                        other.type_str()
-                    )));
-                }
-            };
-            out.insert(key, text);
-        }
-        Ok(KafkaProperties(out))
     }
 }
 

@@ -11,6 +11,7 @@
 //!   [`ExportError`], which the binary logs as `E!` before exiting non-zero, so Telegraf's
 //!   restart takes over (and the next run resumes from the topic).
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -29,10 +30,11 @@ use crate::kafka::{
     DeliveryContext, DeliveryFailure, TopicLookupError, client_config, partition_count,
     producer_config,
 };
+use crate::late::{ExportedCounts, archive_count_query, late_count_query};
 use crate::message::{ExportRecord, MessageEncoder};
 use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
 use crate::reader::{TimeGroup, WindowReader};
-use crate::resume::{ResumeError, ResumePoint, read_tails};
+use crate::resume::{ResumeError, ResumePoint, read_settled_tails};
 use crate::source::{MeasurementSchema, export_query, influx_client};
 
 /// Why the export stopped for good.
@@ -67,6 +69,16 @@ pub enum ExportError {
         /// Messages still unacknowledged.
         in_flight: usize,
     },
+    /// InfluxDB refused the export for a reason only the operator can fix (credentials,
+    /// permissions, a missing database or retention policy, a field with several types).
+    #[error("{fix} (InfluxDB said: {source})")]
+    InfluxPermanent {
+        /// What to change.
+        fix: String,
+        /// InfluxDB's error.
+        #[source]
+        source: InfluxError,
+    },
     /// A delivery failed permanently, or the producer hit a fatal error.
     #[error("Kafka {0}")]
     Delivery(String),
@@ -85,6 +97,13 @@ pub struct Exporter {
     cursor: Option<ExportPosition>,
     skip_warnings: u64,
     stall_warned: Mutex<Option<Instant>>,
+    /// Values read per bucket, for the late-point check.
+    counts: ExportedCounts,
+    /// Exclusive lower bound of the rows the next window counts.
+    count_after: Option<i64>,
+    last_late_check: Instant,
+    /// Configured measurements seen without fields, since when, and whether that was logged.
+    empty_since: BTreeMap<String, (Instant, bool)>,
 }
 
 impl std::fmt::Debug for Exporter {
@@ -135,10 +154,11 @@ impl Exporter {
             partition_count(probe.client(), &config.topic, timeout)?
         };
         log::debug!("topic metadata in {:?}", started.elapsed());
-        let tails = read_tails(
+        let tails = read_settled_tails(
             &client_config(&config.kafka),
             &config.topic,
             partitions,
+            config.startup_quiet_period.0,
             timeout,
         )?;
         log::debug!("partition tails read after {:?}", started.elapsed());
@@ -153,14 +173,22 @@ impl Exporter {
                 config.topic
             ),
         }
-        let tracker = Arc::new(Mutex::new(AckTracker::new(resume.watermark().cloned())));
+        let producer_settings = producer_config(&config.kafka);
+        // The tracker keeps no more messages than librdkafka's queue may hold.
+        let limit = producer_settings
+            .get("queue.buffering.max.messages")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let tracker = Arc::new(Mutex::new(
+            AckTracker::new(resume.watermark().cloned()).with_limit(limit),
+        ));
         let failure = DeliveryFailure::default();
         let context = DeliveryContext::new(
             Arc::clone(&tracker),
             Arc::clone(&stats),
             Arc::clone(&failure),
         );
-        let producer: ThreadedProducer<DeliveryContext> = producer_config(&config.kafka)
+        let producer: ThreadedProducer<DeliveryContext> = producer_settings
             .create_with_context(context)
             .map_err(ExportError::Producer)?;
         if let Some(w) = resume.watermark() {
@@ -178,6 +206,10 @@ impl Exporter {
             resume,
             skip_warnings: 0,
             stall_warned: Mutex::new(None),
+            counts: ExportedCounts::default(),
+            count_after: None,
+            last_late_check: Instant::now(),
+            empty_since: BTreeMap::new(),
         })
     }
 
@@ -228,6 +260,11 @@ impl Exporter {
             let until = Instant::now() + wait;
             while Instant::now() < until && !*stop.borrow() {
                 self.check_kafka()?;
+                let every = self.config.late_check_interval.0;
+                if !every.is_zero() && self.last_late_check.elapsed() >= every {
+                    self.last_late_check = Instant::now();
+                    self.check_late().await;
+                }
                 if let Some(hi) = caught_up_to
                     && lock(&self.tracker).in_flight() == 0
                 {
@@ -326,11 +363,24 @@ impl Exporter {
         for m in &i.measurements {
             let schema = MeasurementSchema::fetch(&self.influx, &i.database, m)
                 .await
-                .map_err(WindowError::from_influx)?;
+                .map_err(|e| WindowError::from_influx_in(e, &i.database))?;
             if schema.fields.is_empty() {
+                let (since, warned) = self
+                    .empty_since
+                    .entry(m.clone())
+                    .or_insert((Instant::now(), false));
+                let grace = self.config.empty_measurement_grace.0;
+                if !*warned && since.elapsed() >= grace {
+                    *warned = true;
+                    log::warn!(
+                        "measurement {m:?} has had no fields in database {:?} for {grace:?}, so nothing of it is exported: check influxdb.measurements for a misspelling (SHOW MEASUREMENTS lists them)",
+                        i.database
+                    );
+                }
                 log::debug!("measurement {m:?} has no fields yet");
                 continue;
             }
+            self.empty_since.remove(m);
             let q = export_query(
                 &schema,
                 &i.database,
@@ -342,21 +392,46 @@ impl Exporter {
             );
             queries.push((schema, q));
         }
+        self.stats.set_empty_measurements(
+            self.empty_since
+                .values()
+                .filter(|(_, warned)| *warned)
+                .count(),
+        );
+        let count_after = self
+            .count_after
+            .unwrap_or_else(|| from.map_or(i64::MIN, |f| f.saturating_sub(1)));
         if queries.is_empty() {
+            self.counts.exported_through(Some(count_after), hi);
+            self.count_after = Some(hi);
             return Ok(());
         }
         let started = Instant::now();
         let mut window = WindowReader::start(&self.influx, &i.database, queries);
+        if !self.config.late_check_interval.is_zero() {
+            window = window.counting_after(count_after);
+        }
         let mut handled = 0u64;
         // Reused for every message's position header.
         let mut position_text = String::new();
         // Reused from one timestamp to the next, so its vectors are allocated once.
         let mut group = TimeGroup::default();
-        while window
-            .next_into(&self.encoder, &mut group)
-            .await
-            .map_err(WindowError::from_influx)?
-        {
+        loop {
+            match window.next_into(&self.encoder, &mut group).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    // What was read is exported; the retry counts from there.
+                    window.take_counts(&mut self.counts);
+                    if let Some(t) = window.last_time() {
+                        self.count_after = Some(t);
+                    }
+                    return Err(WindowError::from_influx_in(
+                        e,
+                        &self.config.influxdb.database,
+                    ));
+                }
+            }
             for skipped in group.skipped.drain(..) {
                 self.stats.add_skipped();
                 self.skip_warnings += 1;
@@ -392,6 +467,9 @@ impl Exporter {
                 }
             }
         }
+        window.take_counts(&mut self.counts);
+        self.counts.exported_through(Some(count_after), hi);
+        self.count_after = Some(hi);
         if handled > 0 {
             log::debug!(
                 "window up to {hi}: {handled} points in {:?}",
@@ -399,6 +477,47 @@ impl Exporter {
             );
         }
         Ok(())
+    }
+
+    /// Counts the exported range of the last hour again and reports points that were written
+    /// into it after its export (see [`crate::late`]). InfluxDB errors only warn: the export
+    /// itself reports them.
+    async fn check_late(&mut self) {
+        let Some((lo, hi)) = self.counts.range() else {
+            return;
+        };
+        let archive = self.counts.archive_range();
+        let i = &self.config.influxdb;
+        for m in &i.measurements {
+            let name = Arc::from(m.as_str());
+            let (db, rp, filter) = (&i.database, &i.retention_policy, &i.where_clause);
+            let mut found = Ok(0);
+            if let Some((alo, ahi)) = archive {
+                let q = archive_count_query(db, rp, m, alo, ahi, filter);
+                found = match self.influx.query(db, &q).await {
+                    Ok(answer) => Ok(self.counts.absorb_archive(&name, &answer)),
+                    Err(e) => Err(e),
+                };
+            }
+            let q = late_count_query(db, rp, m, lo, hi, filter);
+            let found = match (found, self.influx.query(db, &q).await) {
+                (Ok(old), Ok(answer)) => Ok(old + self.counts.absorb(&name, &answer)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            let lo = archive.map_or(lo, |a| a.0);
+            match found {
+                Ok(late) => {
+                    if late > 0 {
+                        self.stats.add_late_points(late);
+                        log::warn!(
+                            "{late} points of measurement {m:?} between {lo} and {hi} were written after that range was exported (later than lateness = {:?}, or a backfill behind the export position): they are not in the topic; counted in late_points",
+                            self.config.lateness.0
+                        );
+                    }
+                }
+                Err(e) => log::warn!("counting exported points of {m:?} again failed: {e}"),
+            }
+        }
     }
 
     /// Hands one record to librdkafka (sent at `now`), waiting while its queue is full; says
@@ -423,6 +542,7 @@ impl Exporter {
                 key: HEADER_POSITION,
                 value: Some(position.as_bytes()),
             });
+        let mut waited = self.wait_for_tracker_room().await?;
         let seq = {
             // The watermark header is copied into the message under the lock, so the text is
             // never cloned.
@@ -444,7 +564,6 @@ impl Exporter {
         if let Some(key) = &record.key {
             message = message.key(key.as_slice());
         }
-        let mut waited = false;
         loop {
             match self.producer.send(message) {
                 Ok(()) => break,
@@ -467,6 +586,35 @@ impl Exporter {
     }
 }
 
+impl Exporter {
+    /// Waits while the ack tracker is full: a partition has not acknowledged its oldest message
+    /// while the others acknowledged the tracker's capacity after it. Bounded by
+    /// `kafka_timeout` through [`Exporter::check_kafka`]; says whether it waited.
+    async fn wait_for_tracker_room(&self) -> Result<bool, WindowError> {
+        let mut paused: Option<Instant> = None;
+        let mut warned = false;
+        loop {
+            let (full, tracked) = {
+                let t = lock(&self.tracker);
+                (t.is_full(), t.tracked())
+            };
+            if !full {
+                return Ok(paused.is_some());
+            }
+            let since = *paused.get_or_insert_with(Instant::now);
+            // A full queue for a moment is ordinary back-pressure; a second is a stall.
+            if !warned && since.elapsed() > Duration::from_secs(1) {
+                warned = true;
+                log::warn!(
+                    "export paused: {tracked} messages sent since the oldest unacknowledged one, the most kept in memory (queue.buffering.max.messages); waiting for Kafka"
+                );
+            }
+            self.check_kafka().map_err(WindowError::Fatal)?;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
 /// How one window failed.
 enum WindowError {
     /// Retry after a backoff.
@@ -475,7 +623,54 @@ enum WindowError {
     Fatal(ExportError),
 }
 
+/// What the operator must change when InfluxDB's answer cannot get better by retrying.
+///
+/// ```
+/// let e = influxdb_http::Error::Http { url: "u".into(), status: 401, reason: "authorization failed".into(), retry_after: None };
+/// let fix = telegraf_execd_kafka_bridge::export::permanent_fix(&e, "weather").unwrap();
+/// assert!(fix.contains("influxdb.username"), "{fix}");
+/// ```
+pub fn permanent_fix(e: &InfluxError, database: &str) -> Option<String> {
+    match e {
+        InfluxError::Http { status: 401, .. } => Some(
+            "InfluxDB rejected the credentials: fix influxdb.username/password or the token (influxdb.token, token_env, token_file)".into(),
+        ),
+        InfluxError::Http { status: 403, .. } => Some(format!(
+            "the InfluxDB user may not read database {database:?}: grant it READ (GRANT READ ON \"{database}\" TO <user>) or configure another user or token"
+        )),
+        InfluxError::Query { message, .. } | InfluxError::Http { reason: message, .. }
+            if message.starts_with("database not found") =>
+        {
+            Some(format!(
+                "database {database:?} does not exist: fix influxdb.database (SHOW DATABASES lists them)"
+            ))
+        }
+        InfluxError::Query { message, .. } | InfluxError::Http { reason: message, .. }
+            if message.starts_with("retention policy not found") =>
+        {
+            Some(format!(
+                "the retention policy does not exist in database {database:?}: fix influxdb.retention_policy (SHOW RETENTION POLICIES lists them)"
+            ))
+        }
+        InfluxError::FieldTypeConflict {
+            measurement,
+            field,
+            types,
+        } => Some(format!(
+            "field {field:?} of measurement {measurement:?} has different types in different shards ({types}), so its points cannot be exported with one type: drop the shards or series holding the wrong type, or set `start` after them"
+        )),
+        _ => None,
+    }
+}
+
 impl WindowError {
+    fn from_influx_in(e: InfluxError, database: &str) -> Self {
+        match permanent_fix(&e, database) {
+            Some(fix) => WindowError::Fatal(ExportError::InfluxPermanent { fix, source: e }),
+            None => Self::from_influx(e),
+        }
+    }
+
     fn from_influx(e: InfluxError) -> Self {
         match &e {
             InfluxError::Config(_) => WindowError::Fatal(ExportError::InfluxConfig(e)),

@@ -14,6 +14,8 @@
 //! | `in_flight` | int | messages sent and not yet acknowledged |
 //! | `errors` | int | InfluxDB and Kafka errors since start (each retried) |
 //! | `skipped_rows` | int | rows that cannot be line protocol (NaN, empty tag value, …) |
+//! | `empty_measurements` | int | configured measurements without any field for longer than `empty_measurement_grace` (misspelled?) |
+//! | `late_points` | int | points found in already-exported time ranges (written later than `lateness`, or a backfill behind the export position): not in the topic |
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -47,6 +49,8 @@ pub struct HealthStats {
     errors: AtomicU64,
     skipped: AtomicU64,
     in_flight: AtomicU64,
+    empty_measurements: AtomicU64,
+    late_points: AtomicU64,
     /// Export position time in ns; `i64::MIN` = nothing known yet.
     position_ns: AtomicI64,
     latency: Mutex<LatencyWindow>,
@@ -167,6 +171,29 @@ impl HealthStats {
         self.in_flight.store(n as u64, Ordering::Relaxed);
     }
 
+    /// Sets the number of configured measurements that have had no field for longer than the
+    /// grace period.
+    ///
+    /// ```
+    /// let h = telegraf_execd_kafka_bridge::health::HealthStats::new();
+    /// h.set_empty_measurements(1);
+    /// assert!(h.render("t", std::time::UNIX_EPOCH).contains("empty_measurements=1i"));
+    /// ```
+    pub fn set_empty_measurements(&self, n: usize) {
+        self.empty_measurements.store(n as u64, Ordering::Relaxed);
+    }
+
+    /// Counts points found late in already-exported time ranges.
+    ///
+    /// ```
+    /// let h = telegraf_execd_kafka_bridge::health::HealthStats::new();
+    /// h.add_late_points(3);
+    /// assert!(h.render("t", std::time::UNIX_EPOCH).contains("late_points=3i"));
+    /// ```
+    pub fn add_late_points(&self, n: u64) {
+        self.late_points.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// Moves the export position (ns); it never moves back.
     ///
     /// ```
@@ -236,6 +263,11 @@ impl HealthStats {
         fields.push(Field::new("in_flight", count(&self.in_flight)));
         fields.push(Field::new("errors", count(&self.errors)));
         fields.push(Field::new("skipped_rows", count(&self.skipped)));
+        fields.push(Field::new(
+            "empty_measurements",
+            count(&self.empty_measurements),
+        ));
+        fields.push(Field::new("late_points", count(&self.late_points)));
         let point = Point {
             measurement: MEASUREMENT.into(),
             tags: if topic.is_empty() {

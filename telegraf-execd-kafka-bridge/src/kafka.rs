@@ -15,7 +15,7 @@ use rdkafka::producer::{DeliveryResult, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::checkpoint::AckTracker;
-use crate::config::{KafkaProperties, PINNED_PRODUCER_PROPERTIES};
+use crate::config::{KafkaProperties, PINNED_PRODUCER_PROPERTIES, canonical_property};
 use crate::health::HealthStats;
 
 /// librdkafka settings the bridge uses unless the config sets them: small in-memory queues keep
@@ -51,22 +51,35 @@ pub fn client_config(properties: &KafkaProperties) -> ClientConfig {
 }
 
 /// The producer settings: the user's properties, the bridge's defaults where unset, and the
-/// properties exactly-once depends on (see [`crate::resume`]).
+/// properties exactly-once depends on (see [`crate::resume`]). Each property appears under one
+/// spelling only (a user's alias of a pinned property is replaced by the pinned value), so
+/// which value librdkafka applies never depends on `ClientConfig`'s hash order.
 ///
 /// ```
 /// use telegraf_execd_kafka_bridge::config::KafkaProperties;
 /// let mut k = KafkaProperties::default();
 /// k.set("linger.ms", "20");
+/// k.set("acks", "all");
 /// let c = telegraf_execd_kafka_bridge::kafka::producer_config(&k);
 /// assert_eq!(c.get("enable.idempotence"), Some("true"));
-/// assert_eq!(c.get("acks"), Some("all"));
+/// assert_eq!(c.get("request.required.acks"), Some("all"));
+/// assert_eq!(c.get("acks"), None, "one spelling per property");
 /// assert_eq!(c.get("linger.ms"), Some("20"));
 /// assert_eq!(c.get("queue.buffering.max.messages"), Some("20000"));
 /// ```
 pub fn producer_config(properties: &KafkaProperties) -> ClientConfig {
-    let mut config = client_config(properties);
+    let pinned = |key: &str| {
+        let canonical = canonical_property(key);
+        PINNED_PRODUCER_PROPERTIES
+            .iter()
+            .any(|(p, _)| *p == canonical)
+    };
+    let mut config = ClientConfig::new();
+    for (key, value) in properties.iter().filter(|(k, _)| !pinned(k)) {
+        config.set(key, value);
+    }
     for (key, value) in PRODUCER_DEFAULTS {
-        if config.get(key).is_none() {
+        if properties.get(key).is_none() {
             config.set(key, value);
         }
     }
@@ -297,4 +310,38 @@ pub enum TopicLookupError {
         /// The broker's answer.
         detail: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::canonical_property;
+
+    /// Every property once, whatever spelling the user chose: `ClientConfig` is a `HashMap`,
+    /// so two spellings would reach librdkafka in a different order from run to run.
+    #[test]
+    fn producer_config_holds_each_property_once_and_the_pinned_values_win() {
+        let mut k = KafkaProperties::default();
+        k.set("queue.buffering.max.ms", "50");
+        k.set("topic.acks", "-1");
+        k.set("delivery.timeout.ms", "0");
+        k.set("max.in.flight", "3");
+        let c = producer_config(&k);
+        let mut seen = std::collections::BTreeMap::new();
+        for key in c.config_map().keys() {
+            if let Some(other) = seen.insert(canonical_property(key).into_owned(), *key) {
+                panic!("{other} and {key} are one property: {:?}", c.config_map());
+            }
+        }
+        assert_eq!(
+            c.get("queue.buffering.max.ms"),
+            Some("50"),
+            "the user's value"
+        );
+        assert_eq!(c.get("linger.ms"), None, "the default under another name");
+        for (key, value) in PINNED_PRODUCER_PROPERTIES {
+            assert_eq!(c.get(key), Some(value));
+        }
+        assert_eq!(c.get("max.in.flight"), Some("3"));
+    }
 }

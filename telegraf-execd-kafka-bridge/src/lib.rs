@@ -23,6 +23,7 @@
 //! - [`checkpoint`]: in-flight messages and the low watermark.
 //! - [`resume`]: the exactly-once design; recovering the resume point from the topic.
 //! - [`kafka`]: producer settings, delivery bookkeeping, librdkafka logging.
+//! - [`late`]: finding points written into already-exported time ranges.
 //! - [`topics`]: `create-topics` through the admin API.
 //! - [`health`]: the `kafka_bridge` health metrics.
 
@@ -32,6 +33,7 @@ pub mod consume;
 pub mod export;
 pub mod health;
 pub mod kafka;
+pub mod late;
 pub mod message;
 pub mod partition;
 pub mod position;

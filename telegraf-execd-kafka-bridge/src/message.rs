@@ -116,8 +116,9 @@ impl MessageEncoder {
         point: &Point<'_>,
         measurement: &Arc<str>,
     ) -> Result<ExportRecord, SerializeError> {
-        let line = Serializer::canonical().to_vec(point)?;
-        // The canonical serializer always writes a space after the series key.
+        // Telegraf's bytes: tags sorted, floats as Go's strconv 'f', -1 (`1001`, never `1e+21`).
+        let line = Serializer::telegraf().to_vec(point)?;
+        // The serializer always writes a space after the series key.
         let series = series_key_of_line(&line).unwrap_or(&line);
         // Serializer output is UTF-8 (it writes only `&str` contents and ASCII).
         let series = match std::str::from_utf8(series) {
@@ -194,6 +195,30 @@ mod tests {
             .unwrap();
         assert_eq!(a.partition, b.partition);
         assert_ne!(a.position, b.position);
+    }
+
+    /// The bytes Telegraf's `influx` serializer writes for the same metric: Go's
+    /// `strconv.AppendFloat(v, 'f', -1, 64)` for floats, tags sorted by key.
+    #[test]
+    fn influx_values_carry_telegrafs_float_form() {
+        let enc = MessageEncoder::new(ValueFormat::Influx, "station", 4);
+        let p = Point {
+            measurement: "weather".into(),
+            tags: vec![Tag::new("station", "s1"), Tag::new("city", "Le Mans")],
+            fields: vec![
+                Field::new("big", 1e21),
+                Field::new("pressure", 1001.0),
+                Field::new("temp", 21.5),
+                Field::new("tiny", 1e-7),
+                Field::new("zero", -0.0),
+            ],
+            timestamp: Some(1_700_000_000_000_000_000),
+        };
+        let r = enc.encode(&p, &"weather".into()).unwrap();
+        assert_eq!(
+            String::from_utf8(r.value).unwrap(),
+            "weather,city=Le\\ Mans,station=s1 big=1000000000000000000000,pressure=1001,temp=21.5,tiny=0.0000001,zero=-0 1700000000000000000\n"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use line_protocol::Point;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::late::{ExportedCounts, FieldTally, field_names};
 use crate::message::{ExportRecord, MessageEncoder};
 use crate::source::MeasurementSchema;
 
@@ -70,6 +71,8 @@ struct MeasurementRows {
     task: JoinHandle<()>,
     chunk: Option<RowSeries>,
     row: usize,
+    /// Values read per field and bucket, for the late-point check ([`crate::late`]).
+    tally: FieldTally,
 }
 
 impl Drop for MeasurementRows {
@@ -112,6 +115,13 @@ impl MeasurementRows {
                 break;
             }
             self.row += 1;
+            if let Some(t) = row_time {
+                let fields = self.schema.fields.len();
+                self.tally.count(
+                    t,
+                    (1..=fields).map(|i| row.get(i).is_some_and(|c| !c.is_null())),
+                );
+            }
             if let Err(e) = self.schema.point_into(row, &mut point) {
                 group.skipped.push(SkippedRow {
                     series: self.name.to_string(),
@@ -158,6 +168,7 @@ fn describe_series(point: &line_protocol::Point<'_>) -> String {
 /// ```
 pub struct WindowReader {
     sources: Vec<MeasurementRows>,
+    last_time: Option<i64>,
 }
 
 impl std::fmt::Debug for WindowReader {
@@ -211,6 +222,7 @@ impl WindowReader {
                     }
                 });
                 MeasurementRows {
+                    tally: FieldTally::new(schema.fields.len(), i64::MAX),
                     name: schema.measurement.as_str().into(),
                     schema: Arc::new(schema),
                     rx,
@@ -220,7 +232,58 @@ impl WindowReader {
                 }
             })
             .collect();
-        WindowReader { sources }
+        WindowReader {
+            sources,
+            last_time: None,
+        }
+    }
+
+    /// Counts the values of every row after `after` per field and bucket (see
+    /// [`crate::late`]); by default nothing is counted.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &influxdb_http::InfluxClient) {
+    /// let w = telegraf_execd_kafka_bridge::reader::WindowReader::start(client, "weather", Vec::new())
+    ///     .counting_after(0);
+    /// # drop(w); }
+    /// ```
+    pub fn counting_after(mut self, after: i64) -> Self {
+        for s in &mut self.sources {
+            s.tally = FieldTally::new(s.schema.fields.len(), after);
+        }
+        self
+    }
+
+    /// The time of the last group returned, if any.
+    ///
+    /// ```no_run
+    /// # fn demo(w: telegraf_execd_kafka_bridge::reader::WindowReader) {
+    /// assert_eq!(w.last_time(), None);
+    /// # }
+    /// ```
+    pub fn last_time(&self) -> Option<i64> {
+        self.last_time
+    }
+
+    /// Moves the counts of the rows read so far into `into`.
+    ///
+    /// ```no_run
+    /// # fn demo(mut w: telegraf_execd_kafka_bridge::reader::WindowReader) {
+    /// let mut counts = telegraf_execd_kafka_bridge::late::ExportedCounts::default();
+    /// w.take_counts(&mut counts);
+    /// # }
+    /// ```
+    pub fn take_counts(&mut self, into: &mut ExportedCounts) {
+        for s in &mut self.sources {
+            let fresh = FieldTally::new(s.schema.fields.len(), i64::MAX);
+            let tally = std::mem::replace(&mut s.tally, fresh);
+            let names = field_names(&s.schema);
+            for (bucket, counts) in tally.finish() {
+                for (field, n) in names.iter().zip(counts) {
+                    into.add(&s.name, field, bucket, n);
+                }
+            }
+        }
     }
 
     /// The next timestamp's records, sorted; `None` at the end.
@@ -273,6 +336,7 @@ impl WindowReader {
             return Ok(false);
         };
         group.time = time;
+        self.last_time = Some(time);
         for source in &mut self.sources {
             while source.peek_time().await? == Some(time) {
                 source.take_at(time, encoder, group);

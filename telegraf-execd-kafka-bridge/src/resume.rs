@@ -34,9 +34,14 @@
 //!   not change (that is what the `lateness` option is for; a point written later than `lateness`
 //!   behind real time, into an already exported range, is not exported).
 //! - The killed process's last produce requests have reached the brokers (or never will) before
-//!   the tails are read. Telegraf's `restart_delay` (10 s default) covers this; a produce request
-//!   still sitting in a socket buffer of a dead process is the one window a transactional fence
-//!   would close.
+//!   the tails are read. A request can be on its way (a socket buffer, a proxy, a slow network)
+//!   when the process dies and be appended after a restart at once (Docker's `restart:
+//!   unless-stopped` takes ~100 ms) read the tails; the new run would then send those points
+//!   again. So [`read_settled_tails`] trusts the tails only once the partition ends have stayed
+//!   unchanged for `startup_quiet_period` (at least the producer's `request.timeout.ms`, after
+//!   which a live producer would have given up on the request too), reading them again when they
+//!   move. A transactional fence would close this window without waiting; none of the peers here
+//!   hides aborted transactions from readers.
 //! - The topic's partition count does not change between runs (the bridge checks it at start and
 //!   routes by it), and no other producer writes to the topic: a tail message without a position
 //!   header is an error.
@@ -201,6 +206,16 @@ pub enum ResumeError {
         /// How long was waited.
         waited: Duration,
     },
+    /// The partition ends kept moving at start-up.
+    #[error(
+        "the ends of topic {topic:?} kept moving for {waited:?} at start-up: another producer (a second bridge?) writes to it"
+    )]
+    Unsettled {
+        /// The topic.
+        topic: String,
+        /// How long was waited.
+        waited: Duration,
+    },
     /// A partition holds messages, none of which the bridge wrote.
     #[error(
         "partition {partition} of topic {topic:?} holds messages without an `{HEADER_POSITION}` header: \
@@ -307,6 +322,80 @@ pub fn read_tails(
     Ok(tails)
 }
 
+/// Like [`read_tails`], but returns only once the partition ends (high watermarks) have stayed
+/// unchanged for `quiet` after the tails were read: produce requests of a killed run that land
+/// late move them, and the tails are then read again. Gives up when the ends still move after
+/// `quiet + timeout` (another producer writing to the topic).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let mut c = rdkafka::ClientConfig::new();
+/// c.set("bootstrap.servers", "127.0.0.1:9092");
+/// let tails = telegraf_execd_kafka_bridge::resume::read_settled_tails(
+///     &c, "weather", 4, Duration::from_secs(30), Duration::from_secs(60))?;
+/// # Ok::<(), telegraf_execd_kafka_bridge::resume::ResumeError>(())
+/// ```
+pub fn read_settled_tails(
+    client: &ClientConfig,
+    topic: &str,
+    partitions: i32,
+    quiet: Duration,
+    timeout: Duration,
+) -> Result<Vec<PartitionTail>, ResumeError> {
+    if quiet.is_zero() {
+        return read_tails(client, topic, partitions, timeout);
+    }
+    let kafka = |source| ResumeError::Kafka {
+        topic: topic.to_string(),
+        source,
+    };
+    let consumer: BaseConsumer<ReaderContext> =
+        BaseConsumer::from_config_and_context(&tail_reader_config(client), ReaderContext)
+            .map_err(kafka)?;
+    let ends = || -> Result<Vec<i64>, ResumeError> {
+        (0..partitions)
+            .map(|p| {
+                consumer
+                    .fetch_watermarks(topic, p, timeout)
+                    .map(|(_, high)| high)
+                    .map_err(kafka)
+            })
+            .collect()
+    };
+    let give_up = Instant::now() + quiet + timeout;
+    loop {
+        let before = ends()?;
+        let tails = read_tails(client, topic, partitions, timeout)?;
+        log::debug!(
+            "partition tails read; checking that the partition ends stay unchanged for {quiet:?}"
+        );
+        let read_at = Instant::now();
+        let mut moved = false;
+        while read_at.elapsed() < quiet {
+            std::thread::sleep(quiet.saturating_sub(read_at.elapsed()).min(SETTLE_POLL));
+            if ends()? != before {
+                moved = true;
+                break;
+            }
+        }
+        if !moved {
+            return Ok(tails);
+        }
+        if Instant::now() > give_up {
+            return Err(ResumeError::Unsettled {
+                topic: topic.to_string(),
+                waited: quiet + timeout,
+            });
+        }
+        log::warn!(
+            "the ends of topic {topic:?} moved while starting (requests of a previous run landing late); reading the tails again once they stay unchanged for {quiet:?}"
+        );
+    }
+}
+
+/// How often the partition ends are compared while waiting for them to settle.
+const SETTLE_POLL: Duration = Duration::from_millis(100);
+
 /// The consumer settings for reading tails: no group membership, no commits, stop at the
 /// partition end. The `group.id` is there only because librdkafka's `assign()` requires one; the
 /// group coordinator it makes librdkafka look up is never used (see [`crate::consume`]), and
@@ -316,8 +405,13 @@ fn tail_reader_config(client: &ClientConfig) -> ClientConfig {
     for key in [
         "transactional.id",
         "enable.idempotence",
+        "enable.gapless.guarantee",
+        "delivery.report.only.error",
         "acks",
+        "request.required.acks",
+        "message.timeout.ms",
         "linger.ms",
+        "queue.buffering.max.ms",
     ] {
         config.remove(key);
     }

@@ -1,14 +1,16 @@
 //! `consume --verify`: compare a topic with InfluxDB — missing, duplicated, out-of-order points.
 //!
 //! The topic is read to its end (every message's export-position header, partition, offset and
-//! a hash of its value); then the bridge's own export query runs over the same range and every
-//! point it yields is looked up. The range is the configured `start` up to the newest position in the
+//! a hash of its decoded content); then the bridge's export query runs over the same range and
+//! every row is read with the schema's types and looked up. The range is the configured `start` up to the newest position in the
 //! topic (or `until`), so run it once the bridge has caught up. Problems:
 //! - **missing**: in InfluxDB, not in the topic;
 //! - **duplicated**: one position in several messages (each extra copy counts once);
 //! - **out of order**: a message whose position is below an earlier one of its partition;
 //! - **unexpected**: in the topic, not in InfluxDB;
-//! - **mismatched**: in both, but the message value differs from what the bridge would send;
+//! - **mismatched**: in both, but the message's content (decoded back from its value) differs
+//!   from the InfluxDB row, or the value cannot be decoded (see `content`: neither side uses the
+//!   exporter's encoder);
 //! - **misrouted**: on another partition than the key maps to;
 //! - **without position**: a message lacking the header (another producer writes to the topic).
 //!
@@ -21,15 +23,20 @@ use std::time::Duration;
 use influxdb_http::Error as InfluxError;
 
 use crate::config::BridgeConfig;
+use crate::config::ValueFormat;
 use crate::consume::{ConsumeError, ReadMode, read_topic};
 use crate::kafka::client_config;
-use crate::message::MessageEncoder;
+use crate::partition::sarama_partition;
 use crate::position::ExportPosition;
-use crate::reader::WindowReader;
 use crate::source::{MeasurementSchema, export_query, influx_client};
 
+mod content;
 mod positions;
-use positions::{Positions, SortedPositions, value_hash};
+use content::{expected_row, message_hash};
+use positions::{Positions, SortedPositions};
+
+/// Stands for a message whose value could not be decoded (counted as mismatched when read).
+const UNDECODABLE: u64 = 0;
 
 /// Examples of problems kept for the report.
 const MAX_EXAMPLES: usize = 20;
@@ -158,8 +165,9 @@ pub async fn verify(
 ) -> Result<VerifyReport, VerifyError> {
     let client = client_config(&config.kafka);
     let topic = config.topic.clone();
+    let format = config.value_format;
     let (mut seen, mut report, partitions) =
-        tokio::task::spawn_blocking(move || read_positions(&client, &topic, timeout))
+        tokio::task::spawn_blocking(move || read_positions(&client, &topic, format, timeout))
             .await
             .map_err(|e| VerifyError::Task(e.to_string()))??;
     report.topic = config.topic.clone();
@@ -178,8 +186,10 @@ pub async fn verify(
 
     let influx = influx_client(config, influx_token)?;
     let i = &config.influxdb;
-    let mut queries = Vec::new();
     for m in &i.measurements {
+        if bound_time == i64::MIN {
+            break;
+        }
         let schema = MeasurementSchema::fetch(&influx, &i.database, m).await?;
         if schema.fields.is_empty() {
             continue;
@@ -194,39 +204,45 @@ pub async fn verify(
             &i.where_clause,
             i.chunk_size,
         );
-        queries.push((schema, q));
-    }
-    let encoder = MessageEncoder::new(config.value_format, config.key_tag.clone(), partitions);
-    if bound_time != i64::MIN && !queries.is_empty() {
-        let mut window = WindowReader::start(&influx, &i.database, queries);
-        while let Some(group) = window.next(&encoder).await? {
-            report.skipped_rows += group.skipped.len() as u64;
-            for record in group.records {
-                if !in_range(&record.position) {
+        let mut rows = influx.query_rows(&i.database, &q).await?;
+        while let Some(chunk) = rows.next().await? {
+            for row in chunk.rows() {
+                let (time, expected) = match expected_row(&schema, row, &config.key_tag) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        report.skipped_rows += 1;
+                        continue;
+                    }
+                };
+                let position = ExportPosition::new(time, expected.series);
+                if !in_range(&position) {
                     continue;
                 }
                 report.expected += 1;
-                match seen.take(&record.position) {
+                let partition = sarama_partition(
+                    expected
+                        .key
+                        .map_or(position.series.as_bytes(), str::as_bytes),
+                    partitions,
+                );
+                match seen.take(&position) {
                     None => {
                         report.missing += 1;
-                        report.note(format!("missing: {}", record.position));
+                        report.note(format!("missing: {position}"));
                     }
                     Some(s) => {
-                        if s.value_hash != value_hash(&record.value) {
+                        if s.value_hash != expected.hash && s.value_hash != UNDECODABLE {
                             report.mismatched += 1;
                             report.note(format!(
-                                "mismatched value at {} (partition {} offset {}): expected {:?}",
-                                record.position,
-                                s.partition,
-                                s.offset,
-                                String::from_utf8_lossy(&record.value)
+                                "mismatched value at {position} (partition {} offset {}): InfluxDB holds {}",
+                                s.partition, s.offset, expected.description
                             ));
                         }
-                        if s.partition != record.partition {
+                        if s.partition != partition {
                             report.misrouted += 1;
                             report.note(format!(
-                                "misrouted: {} on partition {} (offset {}), its key maps to {}",
-                                record.position, s.partition, s.offset, record.partition
+                                "misrouted: {position} on partition {} (offset {}), its key maps to {partition}",
+                                s.partition, s.offset
                             ));
                         }
                     }
@@ -247,6 +263,7 @@ pub async fn verify(
 fn read_positions(
     client: &rdkafka::ClientConfig,
     topic: &str,
+    format: ValueFormat,
     timeout: Duration,
 ) -> Result<(SortedPositions, VerifyReport, i32), ConsumeError> {
     let mut positions = Positions::default();
@@ -254,7 +271,18 @@ fn read_positions(
     let summary = read_topic(client, topic, ReadMode::ToEnd, timeout, |m| {
         match &m.position {
             Some(position) => {
-                positions.add(position, m.partition, m.offset, &m.value, &mut report);
+                let hash = match message_hash(&m.value, format) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        report.mismatched += 1;
+                        report.note(format!(
+                            "undecodable value at {position} (partition {} offset {}): {e}",
+                            m.partition, m.offset
+                        ));
+                        UNDECODABLE
+                    }
+                };
+                positions.add(position, m.partition, m.offset, hash, &mut report);
             }
             None => {
                 report.without_position += 1;

@@ -58,14 +58,14 @@ fn exports_every_point_once_in_telegraf_format() {
         "{health}"
     );
 
-    // Every value is the canonical line of a seeded point (what Telegraf's outputs.kafka sends),
+    // Every value is Telegraf's line of a seeded point (what Telegraf's outputs.kafka sends),
     // keyed by station and on sarama's partition for that key.
     let expected: std::collections::HashSet<Vec<u8>> = line_protocol::parse_lines(&lines)
         .map(|p| {
             let mut p = p.unwrap();
             // InfluxDB returns fields in key order.
             p.fields.sort_by(|a, b| a.key.cmp(&b.key));
-            Serializer::canonical().to_vec(&p).unwrap()
+            Serializer::telegraf().to_vec(&p).unwrap()
         })
         .collect();
     let mut last_per_partition = std::collections::HashMap::new();
@@ -102,4 +102,32 @@ fn exports_every_point_once_in_telegraf_format() {
     assert!(report.is_clean(), "{report}");
     assert_eq!(report.expected, n as u64);
     drop(cluster);
+}
+
+/// The bridge's message value for a point is the line Telegraf's `influx` serializer writes for
+/// it: Go's `strconv.AppendFloat(v, 'f', -1, 64)` floats (`1001`, `1000000000000000000000`,
+/// `0.0000001`), tags sorted, fields in InfluxDB's key order.
+#[test]
+fn values_are_telegrafs_bytes_for_awkward_floats() {
+    let Some(influx) = influx() else { return };
+    let rt = runtime();
+    let (client, db) = fresh_database(&rt, influx.url(), "tgfloats");
+    write(
+        &rt,
+        &client,
+        b"weather,station=s1,city=Le\\ Mans tiny=1e-7,pressure=1001,big=1e21,temp=21.5,n=3i 1700000000000000000\n",
+    );
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("weather", 4, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
+    let bridge = Bridge::start(&config);
+    let messages = wait_for_messages(&bootstrap, "weather", 1, Duration::from_secs(30));
+    let (status, stderr) = bridge.stop();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&messages[0].value),
+        "weather,city=Le\\ Mans,station=s1 big=1000000000000000000000,n=3i,pressure=1001,temp=21.5,tiny=0.0000001 1700000000000000000\n"
+    );
 }

@@ -148,3 +148,106 @@ fn verify_counts_each_problem_and_gives_examples() {
     assert!(has("mismatched value at ", "temperature=99.5"), "{text}");
     assert!(has("without position header: partition 2 ", ""), "{text}");
 }
+
+/// Verify decodes each message and compares content with the InfluxDB row, not bytes with its
+/// own encoding of the row: another spelling of the same point (floats as Telegraf writes them,
+/// fields in another order) passes, another value type does not.
+#[test]
+fn verify_compares_decoded_content_not_the_encoders_bytes() {
+    let Some(influx) = influx() else { return };
+    let rt = runtime();
+    let (client, db) = fresh_database(&rt, influx.url(), "verifydecode");
+    write(&rt, &client, &weather_lines(T0, 120, 6));
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("weather", 4, 1).unwrap();
+    cluster.create_topic("respelled", 4, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
+    let bridge = Bridge::start(&config);
+    let exported = wait_for_messages(&bootstrap, "weather", 120, Duration::from_secs(60));
+    let (status, stderr) = bridge.stop();
+    assert!(status.success(), "{stderr}");
+
+    // The same points, re-spelled: a whole-number float `21` as `21.0` (the exporter writes
+    // Telegraf's form), fields reversed; one integer made a float.
+    let producer: BaseProducer = kafka(&bootstrap).create().unwrap();
+    let mut respelled = 0;
+    let mut changed_type = None;
+    for m in &exported {
+        let text = String::from_utf8(m.value.clone()).unwrap();
+        let (series, rest) = text.split_once(' ').unwrap();
+        let (fields, time) = rest.rsplit_once(' ').unwrap();
+        let mut parts: Vec<String> = fields
+            .split(',')
+            .map(|f| {
+                let (_, v) = f.split_once('=').unwrap();
+                let whole_float = v.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+                if whole_float {
+                    format!("{f}.0")
+                } else {
+                    f.to_string()
+                }
+            })
+            .collect();
+        if parts.join(",") != fields {
+            respelled += 1;
+        }
+        parts.reverse();
+        let position = m.position.clone().unwrap();
+        if changed_type.is_none() {
+            let h = parts
+                .iter_mut()
+                .find(|p| p.starts_with("humidity="))
+                .unwrap();
+            *h = h.trim_end_matches('i').to_string();
+            changed_type = Some(position.clone());
+        }
+        let value = format!("{series} {} {time}", parts.join(","));
+        let position = position.to_string();
+        producer
+            .send(
+                BaseRecord::to("respelled")
+                    .partition(m.partition)
+                    .key(m.key.as_deref().unwrap_or_default())
+                    .payload(value.as_bytes())
+                    .headers(OwnedHeaders::new().insert(Header {
+                        key: HEADER_POSITION,
+                        value: Some(position.as_bytes()),
+                    })),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(10)).unwrap();
+    assert!(
+        respelled > 10,
+        "the data has whole-number floats: {respelled}"
+    );
+
+    let mut cfg = BridgeConfig::load(&config).unwrap();
+    cfg.topic = "respelled".into();
+    let report = rt
+        .block_on(verify(&cfg, None, None, Duration::from_secs(30)))
+        .unwrap();
+    let text = report.to_string();
+    assert_eq!((report.expected, report.mismatched), (120, 1), "{text}");
+    assert_eq!(
+        (
+            report.missing,
+            report.duplicated,
+            report.unexpected,
+            report.misrouted
+        ),
+        (0, 0, 0, 0),
+        "{text}"
+    );
+    let changed = changed_type.unwrap().to_string();
+    assert!(
+        report
+            .examples
+            .iter()
+            .any(|e| e.starts_with(&format!("mismatched value at {changed}"))),
+        "{text}"
+    );
+}

@@ -65,8 +65,11 @@ fn shipped_example_parses_and_documents_the_defaults() {
     assert_eq!(c.export_interval, d.export_interval);
     assert_eq!(c.start, d.start);
     assert_eq!(c.kafka_timeout, d.kafka_timeout);
+    assert_eq!(c.startup_quiet_period, d.startup_quiet_period);
     assert_eq!(c.retry_max_backoff, d.retry_max_backoff);
     assert_eq!(c.poll_interval, d.poll_interval);
+    assert_eq!(c.late_check_interval, d.late_check_interval);
+    assert_eq!(c.empty_measurement_grace, d.empty_measurement_grace);
     assert_eq!(c.log_level, d.log_level);
     assert_eq!(c.topics, d.topics);
     let (i, di) = (&c.influxdb, &d.influxdb);
@@ -114,4 +117,96 @@ fn token_file_first_line() {
             .to_string()
             .contains("/nonexistent/token")
     );
+}
+
+fn kafka_table(lines: &str) -> Result<BridgeConfig, BridgeConfigError> {
+    BridgeConfig::from_toml(
+        &format!("[[inputs.kafka_bridge]]\n{KAFKA}{lines}\n"),
+        "t.toml",
+    )
+}
+
+#[test]
+fn every_spelling_of_a_pinned_property_is_checked() {
+    for (key, bad) in [
+        ("acks", "1"),
+        ("request.required.acks", "1"),
+        ("topic.acks", "0"),
+        ("topic.request.required.acks", "1"),
+        ("message.timeout.ms", "30000"),
+        ("delivery.timeout.ms", "30000"),
+        ("topic.delivery.timeout.ms", "120000"),
+        ("topic.message.timeout.ms", "1"),
+        ("enable.idempotence", "false"),
+        ("enable.gapless.guarantee", "false"),
+        ("delivery.report.only.error", "true"),
+    ] {
+        let e = kafka_table(&format!("\"{key}\" = \"{bad}\"")).unwrap_err();
+        assert!(
+            e.to_string().contains(&format!("\"{key}\"")) && e.to_string().contains("exactly-once"),
+            "{key}: {e}"
+        );
+    }
+    for (key, fine) in [
+        ("topic.acks", "all"),
+        ("request.required.acks", "-1"),
+        ("delivery.timeout.ms", "0"),
+    ] {
+        kafka_table(&format!("\"{key}\" = \"{fine}\""))
+            .unwrap_or_else(|e| panic!("{key} = {fine}: {e}"));
+    }
+    let e = kafka_table("\"topic.transactional.id\" = \"x\"\n\"transactional.id\" = \"y\"")
+        .unwrap_err();
+    assert!(e.to_string().contains("transactional.id"), "{e}");
+}
+
+#[test]
+fn two_spellings_of_one_property_are_refused() {
+    let e = kafka_table("\"linger.ms\" = 5\n\"queue.buffering.max.ms\" = 50").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "t.toml: option `kafka`: \"linger.ms\" and \"queue.buffering.max.ms\" are the same librdkafka property (queue.buffering.max.ms); set it once"
+    );
+    assert!(kafka_table("acks = \"all\"\n\"topic.acks\" = -1").is_err());
+    assert!(kafka_table("\"metadata.broker.list\" = \"b:1\"").is_err());
+    // The global and the topic-level compression codec are two properties.
+    kafka_table("\"compression.type\" = \"lz4\"\n\"topic.compression.codec\" = \"zstd\"").unwrap();
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let c = BridgeConfig::from_toml(
+        "[[inputs.kafka_bridge]]\n[inputs.kafka_bridge.influxdb]\ntoken = \"tok-s3cret\"\nusername = \"admin\"\npassword = \"pw-s3cret\"\n[inputs.kafka_bridge.kafka]\n\"bootstrap.servers\" = \"a:1\"\n\"sasl.password\" = \"sasl-s3cret\"\n\"sasl.username\" = \"user-s3cret\"\n\"ssl.key.password\" = \"key-s3cret\"\n\"sasl.oauthbearer.client.credentials.client.secret\" = \"oauth-s3cret\"\n\"linger.ms\" = 7",
+        "t.toml",
+    );
+    let c = c.unwrap();
+    let text = format!("{c:?} {c:#?}");
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(text.contains("[redacted]"), "{text}");
+    assert!(text.contains("admin") && text.contains("\"7\""), "{text}");
+}
+
+#[test]
+fn the_startup_quiet_period_covers_the_request_timeout() {
+    let e = with_kafka(
+        "startup_quiet_period = \"5s\"",
+        "\"request.timeout.ms\" = 10000",
+    );
+    assert!(
+        e.unwrap_err()
+            .to_string()
+            .contains("request.timeout.ms (10000 ms)")
+    );
+    with_kafka(
+        "startup_quiet_period = \"10s\"",
+        "\"request.timeout.ms\" = 10000",
+    )
+    .unwrap();
+}
+
+fn with_kafka(top: &str, kafka: &str) -> Result<BridgeConfig, BridgeConfigError> {
+    BridgeConfig::from_toml(
+        &format!("[[inputs.kafka_bridge]]\n{top}\n{KAFKA}{kafka}\n"),
+        "t.toml",
+    )
 }

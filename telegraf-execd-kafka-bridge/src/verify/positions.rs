@@ -9,6 +9,7 @@
 //! for binary-search lookups and a one-bit-per-entry "matched" mark.
 
 use std::collections::HashMap;
+#[cfg(test)]
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -27,8 +28,9 @@ pub(super) struct Entry {
     pub(super) partition: i32,
 }
 
-/// The hash verify compares message values by.
-pub(super) fn value_hash(bytes: &[u8]) -> u64 {
+/// A hash of some bytes, standing in for a message's content hash in tests.
+#[cfg(test)]
+fn value_hash(bytes: &[u8]) -> u64 {
     let mut h = DefaultHasher::new();
     bytes.hash(&mut h);
     h.finish()
@@ -51,7 +53,7 @@ impl Positions {
         position: &ExportPosition,
         partition: i32,
         offset: i64,
-        value: &[u8],
+        value_hash: u64,
         report: &mut VerifyReport,
     ) {
         let series = self.intern(&position.series);
@@ -68,7 +70,7 @@ impl Positions {
         self.entries.push(Entry {
             time: position.time,
             offset,
-            value_hash: value_hash(value),
+            value_hash,
             series,
             partition,
         });
@@ -203,11 +205,11 @@ mod tests {
     fn order_is_checked_per_partition_with_series_keys_as_tie_breakers() {
         let mut report = VerifyReport::default();
         let mut pos = Positions::default();
-        pos.add(&p(5, "m,s=b"), 0, 0, b"x", &mut report);
-        pos.add(&p(1, "m,s=z"), 1, 0, b"x", &mut report); // another partition: fine
-        pos.add(&p(5, "m,s=c"), 0, 1, b"x", &mut report);
-        pos.add(&p(5, "m,s=a"), 0, 2, b"x", &mut report); // below m,s=c
-        pos.add(&p(6, "m,s=a"), 0, 3, b"x", &mut report);
+        pos.add(&p(5, "m,s=b"), 0, 0, value_hash(b"x"), &mut report);
+        pos.add(&p(1, "m,s=z"), 1, 0, value_hash(b"x"), &mut report); // another partition: fine
+        pos.add(&p(5, "m,s=c"), 0, 1, value_hash(b"x"), &mut report);
+        pos.add(&p(5, "m,s=a"), 0, 2, value_hash(b"x"), &mut report); // below m,s=c
+        pos.add(&p(6, "m,s=a"), 0, 3, value_hash(b"x"), &mut report);
         assert_eq!(report.out_of_order, 1, "{report}");
         assert_eq!(
             report.examples,
@@ -219,10 +221,10 @@ mod tests {
     fn duplicates_are_counted_per_extra_copy_and_the_first_copy_is_kept() {
         let mut report = VerifyReport::default();
         let mut pos = Positions::default();
-        pos.add(&p(2, "m,s=b"), 1, 7, b"v1", &mut report);
-        pos.add(&p(1, "m,s=a"), 0, 0, b"v0", &mut report);
-        pos.add(&p(2, "m,s=b"), 1, 8, b"v1", &mut report);
-        pos.add(&p(2, "m,s=b"), 0, 1, b"other", &mut report);
+        pos.add(&p(2, "m,s=b"), 1, 7, value_hash(b"v1"), &mut report);
+        pos.add(&p(1, "m,s=a"), 0, 0, value_hash(b"v0"), &mut report);
+        pos.add(&p(2, "m,s=b"), 1, 8, value_hash(b"v1"), &mut report);
+        pos.add(&p(2, "m,s=b"), 0, 1, value_hash(b"other"), &mut report);
         let mut sorted = pos.sort(&mut report);
         assert_eq!(report.duplicated, 2, "{report}");
         assert_eq!(
@@ -248,7 +250,7 @@ mod tests {
         let keys = ["m,s=q", "m,s=b", "m,s=z", "m,s=a", "m,s=b\\ c"];
         for (i, k) in keys.iter().enumerate() {
             for t in 0..100 {
-                pos.add(&p(t, k), i as i32, t, k.as_bytes(), &mut report);
+                pos.add(&p(t, k), i as i32, t, value_hash(k.as_bytes()), &mut report);
             }
         }
         let mut sorted = pos.sort(&mut report);

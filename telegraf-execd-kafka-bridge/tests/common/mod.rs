@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod proxy;
+pub mod tansu;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -89,7 +92,12 @@ pub struct BridgeFile {
     pub bootstrap: String,
     pub topic: String,
     pub extra: String,
+    pub influx_extra: String,
     pub kafka_extra: String,
+    /// The `measurements` option (TOML array).
+    pub measurements: String,
+    /// The `startup_quiet_period` option.
+    pub quiet: String,
 }
 
 impl BridgeFile {
@@ -100,7 +108,11 @@ impl BridgeFile {
             bootstrap: bootstrap.into(),
             topic: topic.into(),
             extra: String::new(),
+            influx_extra: String::new(),
             kafka_extra: String::new(),
+            measurements: "[\"weather\"]".into(),
+            // Short, so restarts stay fast; `tansu_proxy` tests the guard itself.
+            quiet: "0s".into(),
         }
     }
 
@@ -113,18 +125,23 @@ impl BridgeFile {
   export_interval = "100ms"
   kafka_timeout = "20s"
   poll_interval = "0s"
+  startup_quiet_period = "{quiet}"
 {extra}
   [inputs.kafka_bridge.influxdb]
     url = "{url}"
     database = "{db}"
-    measurements = ["weather"]
+    measurements = {measurements}
     chunk_size = 2000
+{influx_extra}
   [inputs.kafka_bridge.kafka]
     "bootstrap.servers" = "{bootstrap}"
 {kafka_extra}
 "#,
             topic = self.topic,
             extra = self.extra,
+            influx_extra = self.influx_extra,
+            measurements = self.measurements,
+            quiet = self.quiet,
             url = self.influx_url,
             db = self.database,
             bootstrap = self.bootstrap,
@@ -176,6 +193,26 @@ impl Bridge {
 
     pub fn stderr_text(&self) -> String {
         self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// Waits until a stderr line contains `needle` (the bridge's own readiness signals);
+    /// panics with the stderr after `limit`.
+    pub fn wait_for_log(&self, needle: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self
+            .stderr
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains(needle))
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no stderr line with {needle:?} after {limit:?}:\n{}",
+                self.stderr_text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// One health gather: a newline on stdin, one line back.
