@@ -6,7 +6,8 @@
 #   scripts/run-pipeline.sh --help                           every option
 #
 # Needs a Rust toolchain. On Debian it installs what is missing (root, or sudo): the `influxdb`
-# package for influxd (unless --influx-url is given), and gcc/g++/make for librdkafka's build.
+# package for influxd (unless --influx-url is given; installed without starting Debian's
+# influxdb.service), and gcc/g++/make/pkg-config/libssl-dev for librdkafka's build.
 # Then it builds the workspace binaries in release and runs target/release/weather-pipeline,
 # which finds the plugin binaries next to itself. Ctrl-C stops everything it started.
 set -euo pipefail
@@ -36,7 +37,21 @@ apt_install() {
     fi
     say "I! installing Debian packages: $*"
     "${as_root[@]}" apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q "$@" >&2
+    # Debian's influxdb package starts influxdb.service, listening on every interface without
+    # authentication; the pipeline starts its own influxd on 127.0.0.1 instead. policy-rc.d exit
+    # 101 makes the package's start step skip it; the unit is then disabled for the next boot.
+    local policy=/usr/sbin/policy-rc.d placed=no status=0
+    if [ ! -e "$policy" ]; then
+        "${as_root[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+        placed=yes
+    fi
+    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q "$@" >&2 || status=$?
+    if [ "$placed" = yes ]; then "${as_root[@]}" rm -f "$policy"; fi
+    [ "$status" = 0 ] || die "apt-get install $* failed (status $status)"
+    if [[ " $* " == *" influxdb "* ]] && [ -d /run/systemd/system ]; then
+        say "I! disabling Debian's influxdb.service (installed, not started)"
+        "${as_root[@]}" systemctl disable --now influxdb.service >&2 || true
+    fi
 }
 
 command -v cargo >/dev/null 2>&1 \
@@ -46,10 +61,13 @@ missing=()
 if [ "$wants_influxd" = yes ] && [ -z "${INFLUXD:-}" ] && ! command -v influxd >/dev/null 2>&1; then
     missing+=(influxdb)
 fi
-# librdkafka (bundled by the rdkafka crate) is built with the C and C++ compilers and make.
+# librdkafka (bundled by the rdkafka crate) is built with the C and C++ compilers and make,
+# its TLS support against OpenSSL found through pkg-config.
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v c++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -e /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi

@@ -61,7 +61,9 @@ pub use client::InfluxClient;
 pub use config::{Api, ClientConfig, ContentEncoding, Credentials, RetryPolicy};
 pub use error::{Error, WriteError, WriteOutcome};
 #[cfg(feature = "test-server")]
-pub use local_influxd::{LocalInfluxd, LocalInfluxdError, TestInflux};
+pub use local_influxd::{
+    LocalInfluxd, LocalInfluxdError, REQUIRE_SERVICES_VAR, TestInflux, services_required,
+};
 pub use query::{Query, Series, quote_ident};
 pub use reqwest::Url;
 pub use row_stream::RowStream;

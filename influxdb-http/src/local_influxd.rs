@@ -3,8 +3,9 @@
 //! [`LocalInfluxd::start`] runs Debian's `influxd` (or the binary named by `$INFLUXD`) as a
 //! child process with its files in a fresh temporary folder and both of its ports on free
 //! loopback ports, waits until `/ping` answers, and stops it with SIGTERM when dropped.
-//! [`TestInflux::from_env`] applies the team's test rule: use `$INFLUX_URL` when set, fail
-//! under `CI` without it, else start a local server (or skip when `influxd` is missing).
+//! [`TestInflux::from_env`] applies the team's test rule: use `$INFLUX_URL` when set, else
+//! start a local server; when `influxd` is missing, skip, or fail when [`services_required`]
+//! (`WEATHER_REQUIRE_SERVICES=1`, which `.ci/run` exports, or `CI` set).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -49,9 +50,32 @@ pub enum LocalInfluxdError {
         /// Its stderr/stdout.
         log: String,
     },
-    /// `CI` is set but `INFLUX_URL` is not: tests must fail rather than skip.
-    #[error("CI is set but INFLUX_URL is not: start InfluxDB and export INFLUX_URL")]
-    MissingInCi,
+    /// Services are required ([`services_required`]) but neither `INFLUX_URL` nor a runnable
+    /// `influxd` is there: tests must fail rather than skip.
+    #[error(
+        "tests require services ({REQUIRE_SERVICES_VAR} or CI is set) but INFLUX_URL is unset \
+         and influxd cannot run: {0}"
+    )]
+    RequiredButMissing(String),
+}
+
+/// The variable that makes every service-needing test fail instead of skip (`.ci/run` exports
+/// `WEATHER_REQUIRE_SERVICES=1`).
+pub const REQUIRE_SERVICES_VAR: &str = "WEATHER_REQUIRE_SERVICES";
+
+/// Whether a test that needs a service (InfluxDB, tansu) must fail when it is missing instead
+/// of skipping with a notice: `WEATHER_REQUIRE_SERVICES` is set to anything but `""` or `0`,
+/// or `CI` is set (as CI systems do). The one place every test and test support asks.
+///
+/// ```
+/// // `.ci/run` exports WEATHER_REQUIRE_SERVICES=1, so there this is true.
+/// let required = influxdb_http::services_required();
+/// # let _ = required;
+/// ```
+pub fn services_required() -> bool {
+    let explicit =
+        std::env::var_os(REQUIRE_SERVICES_VAR).is_some_and(|v| !v.is_empty() && v != "0");
+    explicit || std::env::var_os("CI").is_some()
 }
 
 /// A running `influxd` child process with its own temporary data folder.
@@ -282,7 +306,7 @@ fn unique_temp_dir() -> std::io::Result<PathBuf> {
 /// ```
 /// use influxdb_http::TestInflux;
 ///
-/// // In a test: skip (locally, no server) or fail (CI without INFLUX_URL).
+/// // In a test: skip (no server here) or fail (no server and services required).
 /// let Some(influx) = TestInflux::from_env().expect("InfluxDB for tests") else { return };
 /// assert!(influx.url().starts_with("http"));
 /// ```
@@ -295,8 +319,8 @@ pub enum TestInflux {
 }
 
 impl TestInflux {
-    /// `$INFLUX_URL` if set; else under `CI` an error; else a [`LocalInfluxd`], or `None`
-    /// (with a notice on stderr) when `influxd` is not installed.
+    /// `$INFLUX_URL` if set; else a [`LocalInfluxd`]; when `influxd` cannot run, an error if
+    /// [`services_required`], else `None` (with a notice on stderr: the test skips).
     ///
     /// ```
     /// match influxdb_http::TestInflux::from_env() {
@@ -311,11 +335,11 @@ impl TestInflux {
         {
             return Ok(Some(TestInflux::External(url)));
         }
-        if std::env::var_os("CI").is_some() {
-            return Err(LocalInfluxdError::MissingInCi);
-        }
         match LocalInfluxd::start() {
             Ok(server) => Ok(Some(TestInflux::Local(server))),
+            Err(e @ LocalInfluxdError::Spawn { .. }) if services_required() => {
+                Err(LocalInfluxdError::RequiredButMissing(e.to_string()))
+            }
             Err(LocalInfluxdError::Spawn { .. }) => {
                 eprintln!("notice: INFLUX_URL unset and influxd not installed; skipping");
                 Ok(None)

@@ -17,7 +17,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_telegraf-execd-kafka-bridge");
 
 /// The InfluxDB for a test (INFLUX_URL, else a local influxd; `None` = skip locally).
 pub fn influx() -> Option<TestInflux> {
-    TestInflux::from_env().expect("InfluxDB for tests (set INFLUX_URL under CI)")
+    TestInflux::from_env().expect("InfluxDB for tests (INFLUX_URL or a local influxd)")
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
