@@ -16,7 +16,7 @@ use telegraf_execd::logger::{self, LogLevel};
 use telegraf_execd::runner::{GatherRequest, run_gather_loop};
 use telegraf_execd::trigger::{StdinMode, Trigger, TriggerConfig, Triggers};
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
-use telegraf_execd_kafka_bridge::consume::{ReadMode, StationStats, read_topic_until};
+use telegraf_execd_kafka_bridge::consume::{ReadMode, TopicStats, read_topic_until};
 use telegraf_execd_kafka_bridge::export::Exporter;
 use telegraf_execd_kafka_bridge::health::HealthStats;
 use telegraf_execd_kafka_bridge::kafka::client_config;
@@ -82,7 +82,8 @@ struct ConsumeArgs {
     /// Keep reading new messages instead of stopping at the end of the partitions.
     #[arg(long)]
     follow: bool,
-    /// Instead of messages, print per-station min/mean/max and message rates.
+    /// Instead of messages, print per-station min/mean/max and message rates, one table per
+    /// topic.
     #[arg(long, conflicts_with = "verify")]
     stats: bool,
     /// With --stats, how often to print the table.
@@ -300,7 +301,7 @@ fn consume_command(args: ConsumeArgs) -> Result<ExitCode> {
     } else {
         ReadMode::ToEnd
     };
-    let stats = Arc::new(Mutex::new(StationStats::new(args.stats_tag.clone())));
+    let stats = Arc::new(Mutex::new(TopicStats::new(&args.stats_tag, &topics)));
     let started = Instant::now();
     let last_print = Arc::new(Mutex::new(Instant::now()));
     let results: Vec<Result<u64>> = std::thread::scope(|scope| {
@@ -317,7 +318,7 @@ fn consume_command(args: ConsumeArgs) -> Result<ExitCode> {
                         seen += 1;
                         if show_stats {
                             let mut s = stats.lock().unwrap_or_else(|e| e.into_inner());
-                            s.add(&m.value);
+                            s.add(&m.topic, &m.value);
                             let mut last = last_print.lock().unwrap_or_else(|e| e.into_inner());
                             if last.elapsed() >= interval {
                                 *last = Instant::now();
