@@ -26,6 +26,8 @@ use telegraf_execd_kafka_bridge::verify::verify;
 
 /// Exports InfluxDB points to Kafka exactly once (run by Telegraf's inputs.execd; stdout carries
 /// only the bridge's health metrics), creates the lab's topics, and reads topics back.
+///
+/// Flags take one or two dashes and both spellings: -log_level, --log-level, --bootstrap_servers.
 #[derive(Parser)]
 #[command(
     name = "telegraf-execd-kafka-bridge",

@@ -1,6 +1,6 @@
 //! `consume` reads topics written with every compression codec Telegraf's `outputs.kafka` offers
 //! (`compression_codec` 1 gzip, 2 snappy, 3 lz4, 4 zstd; the lab's `weather-telegraf` uses 4),
-//! and `consume --stats` keeps one table per topic. Without librdkafka's zstd support the zstd
+//! and `consume --stats` keeps one table per topic. Also: the tools' flags in both spellings. Without librdkafka's zstd support the zstd
 //! topic gives a decompression error per batch and never reaches its end: these tests fail.
 
 mod common;
@@ -133,4 +133,61 @@ fn stats_keep_one_table_per_topic() {
         "{telegraf}"
     );
     assert_eq!(telegraf_sum, 12, "{telegraf}");
+}
+
+/// Every flag takes the Go-shim and the kebab-case spelling (`-log_level`, `--log-level`,
+/// `--bootstrap_servers`, `--bootstrap-servers`), and the log level filters stderr.
+#[test]
+fn tool_flags_take_both_spellings() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("t", 1, 1).unwrap();
+    produce(&bootstrap, "t", "none", 3);
+    let run = |args: &[&str]| Command::new(BIN).args(args).output().expect("run consume");
+    let loud = run(&["consume", "--bootstrap-servers", &bootstrap, "--topic", "t"]);
+    assert!(loud.status.success(), "{}", text(&loud.stderr));
+    assert!(
+        text(&loud.stderr).contains("I! read 3 messages"),
+        "{}",
+        text(&loud.stderr)
+    );
+    for spelling in [
+        ["--bootstrap_servers", "-log_level", "--max_messages"],
+        ["--bootstrap-servers", "--log-level", "--max-messages"],
+        ["-bootstrap-servers", "--log_level", "-max-messages"],
+    ] {
+        let out = run(&[
+            "consume",
+            spelling[0],
+            &bootstrap,
+            "--topic",
+            "t",
+            spelling[1],
+            "error",
+            spelling[2],
+            "2",
+        ]);
+        assert!(out.status.success(), "{spelling:?}: {}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stderr),
+            "",
+            "{spelling:?}: error level hides I! lines"
+        );
+        assert_eq!(text(&out.stdout).lines().count(), 2, "{spelling:?}");
+    }
+    // `run` (the Go shim's flags) likewise: parsed (exit 1 for the missing brokers, not 2).
+    for flag in ["-log_level", "--log-level", "-poll-interval-disabled"] {
+        let args: Vec<&str> = if flag.starts_with("-poll") {
+            vec!["run", flag]
+        } else {
+            vec!["run", flag, "debug"]
+        };
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("bootstrap.servers"),
+            "{flag}: {}",
+            text(&out.stderr)
+        );
+    }
 }

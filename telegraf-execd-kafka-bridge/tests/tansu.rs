@@ -306,6 +306,15 @@ fn export_to_a_separate_broker_process_verifies_clean() {
         )),
         "{report}"
     );
+    // Progress while it reads and compares, on stderr.
+    let progress = String::from_utf8_lossy(&verified.stderr);
+    for line in [
+        "I! verify \"weather\": reading the topic to its end".to_string(),
+        format!("I! verify \"weather\": read {n} messages in "),
+        format!("I! verify \"weather\": compared {n} points in "),
+    ] {
+        assert!(progress.contains(&line), "no {line:?} in:\n{progress}");
+    }
 
     // And the plain consumer prints partition, offset, key and value.
     let printed = bridge(&["consume", "-config", config, "--max-messages", "3"]);

@@ -451,3 +451,60 @@ fn live_mode_resends_a_failed_tick_with_the_next_one() {
     assert!(second.starts_with(&first));
     assert!(stderr(&out).contains("W! live:"), "{}", stderr(&out));
 }
+
+/// `-log_level` is global (accepted before or after `inject`) and every flag takes both
+/// spellings: Go-shim `-log_level`/`--log_level`, kebab-case `--log-level`, and so on.
+#[test]
+fn inject_takes_the_log_level_in_every_spelling_and_position() {
+    let (url, _seen) = listener(vec![]);
+    let run = |before: &[&str], after: &[&str]| -> Output {
+        Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
+            .args(before)
+            .arg("inject")
+            .args(["--url", &url, "--api", "v2", "--org", "o", "--bucket", "b"])
+            .args(["--duration", "2m", "--step", "1m"])
+            .args(after)
+            .env("INFLUX_TOKEN", "t")
+            .env_remove("INFLUX_URL")
+            .output()
+            .expect("run inject")
+    };
+    let default = run(&[], &[]);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(
+        stderr(&default).contains("I! inject done"),
+        "{}",
+        stderr(&default)
+    );
+    let quiet: [(&[&str], &[&str]); 6] = [
+        (&["-log_level", "error"], &[]),
+        (&[], &["-log_level", "error"]),
+        (&[], &["--log_level=error"]),
+        (&[], &["--log-level", "error"]),
+        (&["-log-level=error"], &[]),
+        (
+            &[],
+            &[
+                "-log_level",
+                "error",
+                "--batch_size",
+                "1",
+                "--max_attempts",
+                "2",
+            ],
+        ),
+    ];
+    for (before, after) in quiet {
+        let out = run(before, after);
+        assert!(
+            out.status.success(),
+            "{before:?} {after:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            stderr(&out),
+            "",
+            "{before:?} {after:?}: error level hides I! lines"
+        );
+    }
+}
