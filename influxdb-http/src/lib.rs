@@ -34,7 +34,7 @@
 //! - [`schema`]: `SHOW FIELD KEYS` / `TAG KEYS` / `MEASUREMENTS`, [`FieldType`];
 //! - [`error`]: [`Error`], [`WriteError`], [`WriteOutcome`];
 //! - `local_influxd` (feature `test-server`): `LocalInfluxd` and `TestInflux` start or find a
-//!   real InfluxDB for tests.
+//!   real InfluxDB for tests (also over https); `TestCa` makes a throw-away CA for TLS tests.
 
 pub mod batch;
 pub mod client;
@@ -54,6 +54,8 @@ pub mod schema;
 pub mod secret;
 pub mod series_stream;
 mod split;
+#[cfg(feature = "test-server")]
+pub mod test_ca;
 pub mod write;
 
 pub use batch::{Batch, Batcher};
@@ -71,3 +73,5 @@ pub use rows::{Cell, Row, RowSeries};
 pub use schema::FieldType;
 pub use secret::{Secret, SecretError};
 pub use series_stream::SeriesStream;
+#[cfg(feature = "test-server")]
+pub use test_ca::TestCa;

@@ -112,9 +112,27 @@ impl LocalInfluxd {
     /// }
     /// ```
     pub fn start() -> Result<Self, LocalInfluxdError> {
+        Self::start_with(None)
+    }
+
+    /// [`LocalInfluxd::start`] serving https only (`https-enabled`) with this certificate and
+    /// private key (PEM); [`LocalInfluxd::url`] is then `https://127.0.0.1:PORT`. Ready once
+    /// the port accepts connections (a plain-HTTP `/ping` cannot reach a TLS port).
+    ///
+    /// ```
+    /// if let (Ok(ca), true) = (influxdb_http::TestCa::new(), std::process::Command::new("influxd").arg("version").output().is_ok()) {
+    ///     let server = influxdb_http::LocalInfluxd::start_https(&ca.server_pem(), &ca.server_key()).unwrap();
+    ///     assert!(server.url().starts_with("https://127.0.0.1:"));
+    /// }
+    /// ```
+    pub fn start_https(certificate: &Path, private_key: &Path) -> Result<Self, LocalInfluxdError> {
+        Self::start_with(Some((certificate, private_key)))
+    }
+
+    fn start_with(https: Option<(&Path, &Path)>) -> Result<Self, LocalInfluxdError> {
         let mut last = None;
         for _ in 0..3 {
-            match Self::start_once() {
+            match Self::start_once(https) {
                 Ok(server) => return Ok(server),
                 Err(e @ LocalInfluxdError::Exited { .. }) => last = Some(e),
                 Err(e) => return Err(e),
@@ -159,18 +177,26 @@ impl LocalInfluxd {
         &self.dir
     }
 
-    fn start_once() -> Result<Self, LocalInfluxdError> {
+    fn start_once(https: Option<(&Path, &Path)>) -> Result<Self, LocalInfluxdError> {
         let dir = unique_temp_dir()?;
         let http = TcpListener::bind("127.0.0.1:0")?;
         let rpc = TcpListener::bind("127.0.0.1:0")?;
         let http_addr = http.local_addr()?;
+        let tls = match https {
+            None => String::new(),
+            Some((cert, key)) => format!(
+                "  https-enabled = true\n  https-certificate = \"{}\"\n  https-private-key = \"{}\"\n",
+                cert.display(),
+                key.display()
+            ),
+        };
         let config = format!(
             "reporting-disabled = true\n\
              bind-address = \"{rpc}\"\n\
              [meta]\n  dir = \"{d}/meta\"\n\
              [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
              [monitor]\n  store-enabled = false\n\
-             [http]\n  bind-address = \"{http_addr}\"\n  log-enabled = false\n\
+             [http]\n  bind-address = \"{http_addr}\"\n  log-enabled = false\n{tls}\
              [logging]\n  level = \"warn\"\n",
             rpc = rpc.local_addr()?,
             d = dir.display(),
@@ -195,17 +221,18 @@ impl LocalInfluxd {
                 let _ = std::fs::remove_dir_all(&dir);
                 LocalInfluxdError::Spawn { binary, source }
             })?;
+        let scheme = if https.is_some() { "https" } else { "http" };
         let mut server = Self {
             child,
             dir,
-            url: format!("http://{http_addr}"),
+            url: format!("{scheme}://{http_addr}"),
             http_addr,
         };
-        server.wait_ready()?;
+        server.wait_ready(https.is_some())?;
         Ok(server)
     }
 
-    fn wait_ready(&mut self) -> Result<(), LocalInfluxdError> {
+    fn wait_ready(&mut self, tls: bool) -> Result<(), LocalInfluxdError> {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait()? {
@@ -214,7 +241,12 @@ impl LocalInfluxd {
                     log: self.log(),
                 });
             }
-            if ping(self.http_addr) {
+            let ready = if tls {
+                TcpStream::connect_timeout(&self.http_addr, Duration::from_millis(200)).is_ok()
+            } else {
+                ping(self.http_addr)
+            };
+            if ready {
                 return Ok(());
             }
             if started.elapsed() > READY_TIMEOUT {
@@ -286,7 +318,7 @@ fn ping(addr: SocketAddr) -> bool {
     stream.read_exact(&mut head).is_ok() && head.ends_with(b" 204")
 }
 
-fn unique_temp_dir() -> std::io::Result<PathBuf> {
+pub(crate) fn unique_temp_dir() -> std::io::Result<PathBuf> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -508,3 +508,51 @@ fn inject_takes_the_log_level_in_every_spelling_and_position() {
         );
     }
 }
+
+/// `--tls-ca`: inject writes to an InfluxDB serving https with a private CA; without the flag
+/// the server's certificate is not trusted and nothing is written.
+#[test]
+fn inject_writes_over_https_with_a_private_ca() {
+    let ca = influxdb_http::TestCa::new().expect("a test CA (Debian package openssl)");
+    let server = match influxdb_http::LocalInfluxd::start_https(&ca.server_pem(), &ca.server_key())
+    {
+        Ok(server) => server,
+        Err(influxdb_http::LocalInfluxdError::Spawn { .. })
+            if !influxdb_http::services_required() =>
+        {
+            eprintln!("notice: influxd not installed; skipping");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let ca_pem = ca.ca_pem().display().to_string();
+    let args = [
+        "--url",
+        server.url(),
+        "--database",
+        "tlsdb",
+        "--duration",
+        "10m",
+    ];
+    let untrusted = inject(&[&args[..], &["--max-attempts", "1"]].concat(), &[]);
+    assert!(!untrusted.status.success(), "{}", stderr(&untrusted));
+    assert!(
+        stderr(&untrusted).contains("certificate"),
+        "{}",
+        stderr(&untrusted)
+    );
+    let out = inject(&[&args[..], &["--tls-ca", &ca_pem]].concat(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut config = ClientConfig::new(server.url(), Api::v1("tlsdb")).unwrap();
+    config.tls_ca = Some(ca.ca_pem());
+    let client = InfluxClient::new(config).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let series = rt
+        .block_on(client.query(
+            "tlsdb",
+            &Query::new("SELECT count(temperature) FROM weather"),
+        ))
+        .unwrap();
+    let count = series[0].values[0][1].as_i64().unwrap();
+    assert_eq!(count, 10 * STATIONS as i64);
+}
