@@ -469,3 +469,62 @@ fn export_over_tls_to_influxdb_and_kafka_verifies_clean() {
         text(&untrusted)
     );
 }
+
+/// `weather-telegraf` as Telegraf writes it (zstd, `compression_codec = 4`) read back from a
+/// separate broker process by `consume`, with per-topic `--stats`.
+#[test]
+fn consume_reads_a_zstd_topic_from_a_broker_process() {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let Some(tansu) = start_tansu() else { return };
+    let created = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    assert!(created.status.success(), "{}", text(&created));
+    let producer: BaseProducer = kafka(&tansu.bootstrap)
+        .set("compression.codec", "zstd")
+        .set("linger.ms", "20")
+        .create()
+        .unwrap();
+    let n = 120;
+    for i in 0..n {
+        let station = format!("s{}", i % 4);
+        let value = format!("weather,station={station} temperature={i}.5 {i}\n");
+        producer
+            .send(
+                BaseRecord::to("weather-telegraf")
+                    .key(&station)
+                    .payload(&value),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(20)).unwrap();
+    let read = bridge(&[
+        "consume",
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+        "--topic",
+        "weather-telegraf",
+    ]);
+    assert!(read.status.success(), "{}", text(&read));
+    let lines = String::from_utf8_lossy(&read.stdout)
+        .lines()
+        .filter(|l| l.starts_with("weather-telegraf/"))
+        .count();
+    assert_eq!(lines, n, "{}", text(&read));
+    let stats = bridge(&[
+        "consume",
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+        "--topic",
+        "weather-telegraf",
+        "--topic",
+        "weather",
+        "--stats",
+    ]);
+    assert!(stats.status.success(), "{}", text(&stats));
+    let out = String::from_utf8_lossy(&stats.stdout);
+    assert!(
+        out.contains(&format!("topic weather-telegraf: {n} messages")),
+        "{out}"
+    );
+    assert!(out.contains("topic weather: 0 messages"), "{out}");
+}
