@@ -2,7 +2,8 @@
 //! else a local `influxd`) and the in-process three-broker mock Kafka cluster. Each run ends with
 //! `consume --verify`, which compares the topic with InfluxDB point by point.
 //!
-//! Under `CI` a missing InfluxDB fails these tests; locally they print a notice and pass.
+//! With `WEATHER_REQUIRE_SERVICES=1` (`.ci/run`) or `CI` a missing InfluxDB fails these tests;
+//! otherwise they print a notice and pass.
 
 #[path = "pipeline/support.rs"]
 mod support;

@@ -380,6 +380,35 @@ impl TestInflux {
         }
     }
 
+    /// A local https server ([`LocalInfluxd::start_https`]) under the same rule: `None` (with a
+    /// notice: the test skips) when `influxd` cannot run, an error if [`services_required`].
+    ///
+    /// ```
+    /// if let Ok(ca) = influxdb_http::TestCa::new() {
+    ///     match influxdb_http::TestInflux::start_https(&ca.server_pem(), &ca.server_key()) {
+    ///         Ok(Some(server)) => assert!(server.url().starts_with("https://")),
+    ///         Ok(None) => {}                   // no influxd locally: the test skips
+    ///         Err(e) => eprintln!("a test fails here: {e}"),
+    ///     }
+    /// }
+    /// ```
+    pub fn start_https(
+        certificate: &Path,
+        private_key: &Path,
+    ) -> Result<Option<LocalInfluxd>, LocalInfluxdError> {
+        match LocalInfluxd::start_https(certificate, private_key) {
+            Ok(server) => Ok(Some(server)),
+            Err(e @ LocalInfluxdError::Spawn { .. }) if services_required() => {
+                Err(LocalInfluxdError::RequiredButMissing(e.to_string()))
+            }
+            Err(LocalInfluxdError::Spawn { .. }) => {
+                eprintln!("notice: influxd not installed; skipping");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The server's base URL.
     ///
     /// ```

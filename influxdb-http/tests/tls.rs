@@ -3,19 +3,12 @@
 //! plain http, nothing gets through. A failed handshake is a connection error.
 
 use influxdb_http::{
-    Api, ClientConfig, Error, InfluxClient, LocalInfluxd, LocalInfluxdError, Query, RetryPolicy,
-    TestCa, WriteError, services_required,
+    Api, ClientConfig, Error, InfluxClient, LocalInfluxd, Query, RetryPolicy, TestCa, TestInflux,
+    WriteError,
 };
 
 fn https_server(ca: &TestCa) -> Option<LocalInfluxd> {
-    match LocalInfluxd::start_https(&ca.server_pem(), &ca.server_key()) {
-        Ok(server) => Some(server),
-        Err(LocalInfluxdError::Spawn { .. }) if !services_required() => {
-            eprintln!("notice: influxd not installed; skipping");
-            None
-        }
-        Err(e) => panic!("{e}"),
-    }
+    TestInflux::start_https(&ca.server_pem(), &ca.server_key()).expect("InfluxDB over https")
 }
 
 fn client(url: &str, tls_ca: Option<std::path::PathBuf>) -> InfluxClient {
