@@ -25,33 +25,13 @@ for arg in "$@"; do
     esac
 done
 
-# Runs apt-get as root, through sudo when needed.
+# Installs Debian packages as root, through sudo when needed.
 apt_install() {
     command -v apt-get >/dev/null 2>&1 \
         || die "apt-get not found: install $* yourself (this script knows Debian/Ubuntu only)"
-    local as_root=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 \
-            || die "need root to install $*: run as root, install sudo, or install them yourself"
-        as_root=(sudo)
-    fi
     say "I! installing Debian packages: $*"
-    "${as_root[@]}" apt-get update -q >&2
-    # Debian's influxdb package starts influxdb.service, listening on every interface without
-    # authentication; the pipeline starts its own influxd on 127.0.0.1 instead. policy-rc.d exit
-    # 101 makes the package's start step skip it; the unit is then disabled for the next boot.
-    local policy=/usr/sbin/policy-rc.d placed=no status=0
-    if [ ! -e "$policy" ]; then
-        "${as_root[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
-        placed=yes
-    fi
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q "$@" >&2 || status=$?
-    if [ "$placed" = yes ]; then "${as_root[@]}" rm -f "$policy"; fi
-    [ "$status" = 0 ] || die "apt-get install $* failed (status $status)"
-    if [[ " $* " == *" influxdb "* ]] && [ -d /run/systemd/system ]; then
-        say "I! disabling Debian's influxdb.service (installed, not started)"
-        "${as_root[@]}" systemctl disable --now influxdb.service >&2 || true
-    fi
+    # Installs without starting influxdb.service (see the script).
+    "$repo/scripts/apt-install.sh" "$@" || die "installing $* failed"
 }
 
 command -v cargo >/dev/null 2>&1 \
