@@ -55,8 +55,9 @@ where
     out
 }
 
-/// Parses a clap command line the Go-shim way ([`normalize_args`], [`accept_both_spellings`]) and reports a bad one the
-/// way Telegraf can read: one `E! ` line on stderr naming the problem, exit status 2, before
+/// Parses a clap command line the Go-shim way ([`normalize_args`], [`accept_both_spellings`])
+/// and reports a bad one the way Telegraf can read: one `E! ` line on stderr naming the
+/// problem, exit status 2, before
 /// anything reaches stdout. `--help` and `--version` print to stdout and give exit status 0.
 /// `Err` carries the exit code to return from `main`.
 ///
