@@ -29,11 +29,7 @@ use telegraf_execd_kafka_bridge::verify::verify;
 ///
 /// Flags take one or two dashes and both spellings: -log_level, --log-level, --bootstrap_servers.
 #[derive(Parser)]
-#[command(
-    name = "telegraf-execd-kafka-bridge",
-    version,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "telegraf-execd-kafka-bridge", version)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -114,6 +110,21 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    // Only the (global) log level may come before a subcommand; the other `run` flags there
+    // would be ignored by it. (clap's args_conflicts_with_subcommands would refuse the log
+    // level too.)
+    let shim = &cli.run.shim;
+    if cli.command.is_some()
+        && (shim.config.is_some()
+            || shim.poll_interval.is_some()
+            || shim.poll_interval_disabled.is_some())
+    {
+        log::error!(
+            "-config, -poll_interval and -poll_interval_disabled go after the subcommand \
+             (or without one, for run); only -log_level may come before it (see --help)"
+        );
+        return ExitCode::from(2);
+    }
     let outcome = match cli.command {
         None => return run(cli.run),
         Some(Command::Run(args)) => return run(args),

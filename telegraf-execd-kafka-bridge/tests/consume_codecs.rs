@@ -175,6 +175,25 @@ fn tool_flags_take_both_spellings() {
         );
         assert_eq!(text(&out.stdout).lines().count(), 2, "{spelling:?}");
     }
+    // The log level is global: also before the subcommand. Other `run` flags are not.
+    let out = run(&[
+        "-log_level",
+        "error",
+        "consume",
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topic",
+        "t",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "error level hides I! lines");
+    let out = run(&["-config", "x.toml", "consume", "--topic", "t"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).starts_with("E! -config"),
+        "{}",
+        text(&out.stderr)
+    );
     // `run` (the Go shim's flags) likewise: parsed (exit 1 for the missing brokers, not 2).
     for flag in ["-log_level", "--log-level", "-poll-interval-disabled"] {
         let args: Vec<&str> = if flag.starts_with("-poll") {
