@@ -1,6 +1,7 @@
 //! A TLS terminator for tests, as stunnel in front of a broker: accepts TLS on a loopback
 //! listener with a test CA's server certificate and forwards the plaintext to a backend. It
-//! counts completed handshakes, and a client speaking plaintext to it gets nothing through.
+//! counts completed and failed handshakes; a client speaking plaintext to it, or one that
+//! does not trust the certificate, gets nothing through.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,6 +16,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 pub struct TlsProxy {
     pub addr: SocketAddr,
     handshakes: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -48,14 +50,18 @@ impl TlsProxy {
         let addr = listener.local_addr().unwrap();
         listener.set_nonblocking(true).unwrap();
         let handshakes = Arc::new(AtomicU64::new(0));
-        let count = Arc::clone(&handshakes);
+        let failed = Arc::new(AtomicU64::new(0));
+        let (count, failures) = (Arc::clone(&handshakes), Arc::clone(&failed));
         runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, count) = (acceptor.clone(), Arc::clone(&count));
+                let (acceptor, count, failures) =
+                    (acceptor.clone(), Arc::clone(&count), Arc::clone(&failures));
                 tokio::spawn(async move {
-                    // A plaintext client fails the handshake here and is dropped.
+                    // A plaintext client, or one rejecting the certificate, fails the
+                    // handshake here and is dropped.
                     let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        failures.fetch_add(1, Ordering::Relaxed);
                         return;
                     };
                     count.fetch_add(1, Ordering::Relaxed);
@@ -68,6 +74,7 @@ impl TlsProxy {
         TlsProxy {
             addr,
             handshakes,
+            failed,
             _runtime: runtime,
         }
     }
@@ -75,5 +82,10 @@ impl TlsProxy {
     /// TLS handshakes completed so far.
     pub fn handshakes(&self) -> u64 {
         self.handshakes.load(Ordering::Relaxed)
+    }
+
+    /// Connections dropped because their TLS handshake failed.
+    pub fn failed_handshakes(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
     }
 }
