@@ -144,3 +144,30 @@ fn nothing_to_install_does_nothing() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(log.is_empty(), "{log:?}");
 }
+
+/// Both scripts that install packages go through `scripts/apt-install.sh`, and `.ci/run` makes
+/// service-needing tests fail (never skip) before it runs them.
+#[test]
+fn the_scripts_install_through_it_and_ci_requires_services() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for script in [".ci/run", "scripts/run-pipeline.sh"] {
+        let text = std::fs::read_to_string(root.join(script)).unwrap();
+        assert!(text.contains("scripts/apt-install.sh"), "{script}");
+        assert!(
+            !text.contains("apt-get install"),
+            "{script} calls apt-get install itself"
+        );
+    }
+    let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
+    let required = ci
+        .find("export WEATHER_REQUIRE_SERVICES=1")
+        .expect(".ci/run exports WEATHER_REQUIRE_SERVICES=1");
+    let tests = ci
+        .find("cargo test --workspace")
+        .expect(".ci/run runs the tests");
+    assert!(required < tests, "exported before the tests run");
+    assert_eq!(
+        influxdb_http::REQUIRE_SERVICES_VAR,
+        "WEATHER_REQUIRE_SERVICES"
+    );
+}
