@@ -58,6 +58,10 @@ pub enum LocalInfluxdError {
 
 /// The variable that makes every service-needing test fail instead of skip (`.ci/run` exports
 /// `WEATHER_REQUIRE_SERVICES=1`).
+///
+/// ```
+/// assert_eq!(influxdb_http::REQUIRE_SERVICES_VAR, "WEATHER_REQUIRE_SERVICES");
+/// ```
 pub const REQUIRE_SERVICES_VAR: &str = "WEATHER_REQUIRE_SERVICES";
 
 /// Whether a test that needs a service (InfluxDB, tansu) must fail when it is missing instead

@@ -102,21 +102,45 @@ impl TestCa {
     }
 
     /// The CA certificate (PEM): what clients are told to trust.
+    ///
+    /// ```
+    /// if let Ok(ca) = influxdb_http::TestCa::new() {
+    ///     assert!(ca.ca_pem().ends_with("ca.pem"));
+    /// }
+    /// ```
     pub fn ca_pem(&self) -> PathBuf {
         self.dir.join("ca.pem")
     }
 
     /// The server certificate (PEM), signed by the CA.
+    ///
+    /// ```
+    /// if let Ok(ca) = influxdb_http::TestCa::new() {
+    ///     assert!(ca.server_pem().is_file());
+    /// }
+    /// ```
     pub fn server_pem(&self) -> PathBuf {
         self.dir.join("server.pem")
     }
 
     /// The server's private key (PKCS#8 PEM).
+    ///
+    /// ```
+    /// if let Ok(ca) = influxdb_http::TestCa::new() {
+    ///     assert!(ca.server_key().is_file());
+    /// }
+    /// ```
     pub fn server_key(&self) -> PathBuf {
         self.dir.join("server.key")
     }
 
     /// The folder holding the files.
+    ///
+    /// ```
+    /// if let Ok(ca) = influxdb_http::TestCa::new() {
+    ///     assert!(ca.ca_pem().starts_with(ca.dir()));
+    /// }
+    /// ```
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -284,6 +284,10 @@ fn read_positions(
 }
 
 /// How often `consume --verify` reports its progress.
+///
+/// ```
+/// assert_eq!(telegraf_execd_kafka_bridge::verify::PROGRESS_EVERY.as_secs(), 2);
+/// ```
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
 /// `I! verify "weather": read 1200000 messages (410000/s)` every [`PROGRESS_EVERY`].
