@@ -6,7 +6,8 @@
 #   scripts/run-pipeline.sh --help                           every option
 #
 # Needs a Rust toolchain. On Debian it installs what is missing (root, or sudo): the `influxdb`
-# package for influxd (unless --influx-url is given), and gcc/g++/make for librdkafka's build.
+# package for influxd (unless --influx-url is given; installed without starting Debian's
+# influxdb.service), and gcc/g++/make/pkg-config/libssl-dev for librdkafka's build.
 # Then it builds the workspace binaries in release and runs target/release/weather-pipeline,
 # which finds the plugin binaries next to itself. Ctrl-C stops everything it started.
 set -euo pipefail
@@ -24,19 +25,13 @@ for arg in "$@"; do
     esac
 done
 
-# Runs apt-get as root, through sudo when needed.
+# Installs Debian packages as root, through sudo when needed.
 apt_install() {
     command -v apt-get >/dev/null 2>&1 \
         || die "apt-get not found: install $* yourself (this script knows Debian/Ubuntu only)"
-    local as_root=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 \
-            || die "need root to install $*: run as root, install sudo, or install them yourself"
-        as_root=(sudo)
-    fi
     say "I! installing Debian packages: $*"
-    "${as_root[@]}" apt-get update -q >&2
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q "$@" >&2
+    # Installs without starting influxdb.service (see the script).
+    "$repo/scripts/apt-install.sh" "$@" || die "installing $* failed"
 }
 
 command -v cargo >/dev/null 2>&1 \
@@ -46,10 +41,13 @@ missing=()
 if [ "$wants_influxd" = yes ] && [ -z "${INFLUXD:-}" ] && ! command -v influxd >/dev/null 2>&1; then
     missing+=(influxdb)
 fi
-# librdkafka (bundled by the rdkafka crate) is built with the C and C++ compilers and make.
+# librdkafka (bundled by the rdkafka crate) is built with the C and C++ compilers and make,
+# its TLS support against OpenSSL found through pkg-config.
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v c++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -e /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 fi

@@ -45,7 +45,8 @@ Children (found next to this binary, or in --bin-dir):
     version,
     about = "Runs the weather pipeline on one machine: InfluxDB, Kafka, injector, bridge, live consumer.",
     long_about = LONG_ABOUT,
-    after_help = "Logs go to stderr (E!/W!/I!/D! prefixes; children's lines carry [inject], [bridge], [consume]);\n\
+    after_help = "Flags take both spellings: --log-level or -log_level/--log_level (Go-shim style), and so on.\n\
+                  Logs go to stderr (E!/W!/I!/D! prefixes; children's lines carry [inject], [bridge], [consume]);\n\
                   stdout shows the consumer's live per-station view.\n\
                   Ctrl-C or SIGTERM stops everything it started (exit 0; with --verify, after the check)."
 )]
@@ -286,5 +287,56 @@ impl StationSelection {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telegraf_execd::cli::parse_args_from;
+
+    /// The binary parses with `parse_args` (as here): Go-shim and kebab-case spellings alike.
+    #[test]
+    fn flags_take_both_spellings() {
+        for argv in [
+            [
+                "weather-pipeline",
+                "--log-level",
+                "debug",
+                "--stats-interval",
+                "2s",
+            ],
+            [
+                "weather-pipeline",
+                "-log_level",
+                "debug",
+                "-stats_interval",
+                "2s",
+            ],
+            [
+                "weather-pipeline",
+                "--log_level=debug",
+                "--stats_interval=2s",
+                "",
+                "",
+            ],
+        ] {
+            let argv: Vec<&str> = argv.into_iter().filter(|a| !a.is_empty()).collect();
+            let args: PipelineArgs = parse_args_from(argv.clone()).expect("parses");
+            assert_eq!(args.log_level, LogLevel::Debug, "{argv:?}");
+            assert_eq!(args.stats_interval.as_secs(), 2, "{argv:?}");
+        }
+        let args: PipelineArgs = parse_args_from([
+            "weather-pipeline",
+            "--stop_broker",
+            "2",
+            "--after",
+            "5s",
+            "--broker_up_after",
+            "1s",
+        ])
+        .expect("parses");
+        assert_eq!(args.stop_broker, Some(2));
+        assert!(args.broker_up_after.is_some());
     }
 }

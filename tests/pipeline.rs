@@ -2,7 +2,8 @@
 //! else a local `influxd`) and the in-process three-broker mock Kafka cluster. Each run ends with
 //! `consume --verify`, which compares the topic with InfluxDB point by point.
 //!
-//! Under `CI` a missing InfluxDB fails these tests; locally they print a notice and pass.
+//! With `WEATHER_REQUIRE_SERVICES=1` (`.ci/run`) or `CI` a missing InfluxDB fails these tests;
+//! otherwise they print a notice and pass.
 
 #[path = "pipeline/support.rs"]
 mod support;
@@ -20,7 +21,7 @@ use support::{Finished, Runner, count_points, epoch_ns, exclusive, unique_databa
 const LIMIT: Duration = Duration::from_secs(90);
 
 fn influx() -> Option<TestInflux> {
-    TestInflux::from_env().expect("InfluxDB for the pipeline tests (set INFLUX_URL under CI)")
+    TestInflux::from_env().expect("InfluxDB for the pipeline tests (INFLUX_URL or a local influxd)")
 }
 
 /// The common checks of a verified run: exit 0, a clean report covering every point InfluxDB
@@ -151,8 +152,8 @@ fn a_broker_down_with_leaders_moved_loses_and_duplicates_nothing() {
 fn sigterm_stops_every_child_and_removes_its_folders() {
     if !support::influxd_installed() {
         assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have influxd installed (Debian package influxdb)"
+            !influxdb_http::services_required(),
+            "influxd is required (WEATHER_REQUIRE_SERVICES or CI): install Debian's influxdb"
         );
         eprintln!("notice: influxd not installed; skipping");
         return;

@@ -237,9 +237,9 @@ fn go_shim_command_lines_are_equivalent() {
             let mut args = vec!["-config".to_string(), path.clone()];
             args.extend(poll.iter().cloned());
             let host = ExecdHost::start(setup.with_args(&args)).unwrap();
-            std::thread::sleep(Duration::from_millis(500));
+            // A rejected flag exits with an E! line before the start-up line.
             assert!(
-                host.transcript().exits().is_empty(),
+                subject.wait_ready(&host),
                 "{}: {args:?} rejected",
                 subject.name
             );

@@ -139,14 +139,16 @@ fn grandchildren_holding_the_pipes_delay_pipe_eof() {
 
 #[test]
 fn signal_modes_send_the_signal_and_an_unhandled_one_kills() {
-    let handled = r#"trap 'echo "m v=1"' USR1; while :; do sleep 0.05; done"#;
+    let handled =
+        r#"trap 'echo "m v=1"' USR1; echo 'I! trap set' >&2; while :; do sleep 0.05; done"#;
     let host = ExecdHost::start(
         sh(handled)
             .signal(GatherSignal::Sigusr1)
             .stop_timeouts(quick_stop()),
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(200)); // let the shell install its trap
+    // The trap exists once the script says so; an earlier signal would kill the shell.
+    assert!(host.wait_for(WAIT, |t| t.log_lines().any(|l| l.text == "trap set")));
     host.gather().unwrap();
     assert!(host.wait_for_metrics(1, WAIT));
     assert!(host.transcript().exits().is_empty());

@@ -38,7 +38,14 @@ fn first_metric_delays(t: &Transcript) -> Vec<Duration> {
 fn starts_and_idles_with_stdin_open_and_nothing_written() {
     for_each_subject(|subject, setup| {
         let host = ExecdHost::start(setup.execd(GatherSignal::Stdin, Poll::Disabled)).unwrap();
-        std::thread::sleep(Duration::from_millis(1200));
+        // Started (its start-up line), then idle: output stops and none of it is a metric.
+        assert!(
+            subject.wait_ready(&host),
+            "{}: not ready: {:?}",
+            subject.name,
+            host.transcript().log_lines().collect::<Vec<_>>()
+        );
+        assert!(host.wait_quiet(QUIET, WAIT));
         let t = host.transcript();
         assert!(
             host.pid().is_some() && t.exits().is_empty(),
@@ -142,8 +149,9 @@ fn signal_modes_trigger_a_gather_and_the_process_survives() {
             GatherSignal::Sigusr2,
         ] {
             let host = ExecdHost::start(setup.execd(signal, Poll::Disabled)).unwrap();
-            // Telegraf's first signal comes an interval after start; give handlers time to exist.
-            std::thread::sleep(Duration::from_millis(500));
+            // Telegraf's first signal comes an interval after start; a signal before the
+            // handlers exist would kill the plugin, so wait for its start-up line.
+            assert!(subject.wait_ready(&host), "{}: not ready", subject.name);
             for i in 1..=2 {
                 host.gather().unwrap();
                 assert!(

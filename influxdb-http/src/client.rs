@@ -38,11 +38,20 @@ impl InfluxClient {
     /// # Ok::<(), influxdb_http::Error>(())
     /// ```
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.timeout)
             // Bounds each wait for bytes, so a streamed query may run long but never hang.
-            .read_timeout(config.timeout)
+            .read_timeout(config.timeout);
+        if let Some(path) = &config.tls_ca {
+            // Only the given CAs, as Telegraf's `tls_ca` does: a private CA's server is not
+            // also trusted to be any public site.
+            builder = builder.tls_built_in_root_certs(false);
+            for cert in read_ca_file(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}")))?;
         let write_url = write_url(&config)?;
@@ -252,6 +261,21 @@ fn reason_from_body(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The certificates of a PEM CA file; an error names the file.
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::Config(format!("tls_ca {}: {e}", path.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| Error::Config(format!("tls_ca {}: {e}", path.display())))?;
+    if certs.is_empty() {
+        return Err(Error::Config(format!(
+            "tls_ca {}: no PEM certificate in the file",
+            path.display()
+        )));
+    }
+    Ok(certs)
 }
 
 #[cfg(test)]

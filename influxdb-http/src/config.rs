@@ -174,6 +174,9 @@ pub struct ClientConfig {
     pub content_encoding: ContentEncoding,
     /// Retry policy for writes.
     pub retry: RetryPolicy,
+    /// PEM file of the CA certificate(s) an `https` server's certificate must chain to, instead
+    /// of the built-in web roots (Telegraf's `tls_ca`): for a server with a private CA.
+    pub tls_ca: Option<std::path::PathBuf>,
 }
 
 impl ClientConfig {
@@ -214,6 +217,7 @@ impl ClientConfig {
             user_agent: concat!("influxdb-http/", env!("CARGO_PKG_VERSION")).to_owned(),
             content_encoding: ContentEncoding::default(),
             retry: RetryPolicy::default(),
+            tls_ca: None,
         })
     }
 }

@@ -36,7 +36,7 @@
 //! - [`schema`]: `SHOW FIELD KEYS` / `TAG KEYS` / `MEASUREMENTS`, [`FieldType`];
 //! - [`error`]: [`Error`], [`WriteError`], [`WriteOutcome`];
 //! - `local_influxd` (feature `test-server`): `LocalInfluxd` and `TestInflux` start or find a
-//!   real InfluxDB for tests.
+//!   real InfluxDB for tests (also over https); `TestCa` makes a throw-away CA for TLS tests.
 
 pub mod alerting;
 pub mod batch;
@@ -57,6 +57,8 @@ pub mod schema;
 pub mod secret;
 pub mod series_stream;
 mod split;
+#[cfg(feature = "test-server")]
+pub mod test_ca;
 pub mod write;
 
 pub use batch::{Batch, Batcher};
@@ -64,7 +66,9 @@ pub use client::InfluxClient;
 pub use config::{Api, ClientConfig, ContentEncoding, Credentials, RetryPolicy};
 pub use error::{Error, WriteError, WriteOutcome};
 #[cfg(feature = "test-server")]
-pub use local_influxd::{LocalInfluxd, LocalInfluxdError, TestInflux};
+pub use local_influxd::{
+    LocalInfluxd, LocalInfluxdError, REQUIRE_SERVICES_VAR, TestInflux, services_required,
+};
 pub use query::{Query, Series, quote_ident};
 pub use reqwest::Url;
 pub use row_stream::RowStream;
@@ -72,3 +76,5 @@ pub use rows::{Cell, Row, RowSeries};
 pub use schema::FieldType;
 pub use secret::{Secret, SecretError};
 pub use series_stream::SeriesStream;
+#[cfg(feature = "test-server")]
+pub use test_ca::TestCa;

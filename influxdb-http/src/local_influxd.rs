@@ -3,8 +3,9 @@
 //! [`LocalInfluxd::start`] runs Debian's `influxd` (or the binary named by `$INFLUXD`) as a
 //! child process with its files in a fresh temporary folder and both of its ports on free
 //! loopback ports, waits until `/ping` answers, and stops it with SIGTERM when dropped.
-//! [`TestInflux::from_env`] applies the team's test rule: use `$INFLUX_URL` when set, fail
-//! under `CI` without it, else start a local server (or skip when `influxd` is missing).
+//! [`TestInflux::from_env`] applies the team's test rule: use `$INFLUX_URL` when set, else
+//! start a local server; when `influxd` is missing, skip, or fail when [`services_required`]
+//! (`WEATHER_REQUIRE_SERVICES=1`, which `.ci/run` exports, or `CI` set).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -49,9 +50,33 @@ pub enum LocalInfluxdError {
         /// Its stderr/stdout.
         log: String,
     },
-    /// `CI` is set but `INFLUX_URL` is not: tests must fail rather than skip.
-    #[error("CI is set but INFLUX_URL is not: start InfluxDB and export INFLUX_URL")]
-    MissingInCi,
+    /// Services are required ([`services_required`]) but no InfluxDB is there (no
+    /// `INFLUX_URL`, `influxd` cannot run): tests must fail rather than skip.
+    #[error("InfluxDB is required ({REQUIRE_SERVICES_VAR} or CI is set) but there is none: {0}")]
+    RequiredButMissing(String),
+}
+
+/// The variable that makes every service-needing test fail instead of skip (`.ci/run` exports
+/// `WEATHER_REQUIRE_SERVICES=1`).
+///
+/// ```
+/// assert_eq!(influxdb_http::REQUIRE_SERVICES_VAR, "WEATHER_REQUIRE_SERVICES");
+/// ```
+pub const REQUIRE_SERVICES_VAR: &str = "WEATHER_REQUIRE_SERVICES";
+
+/// Whether a test that needs a service (InfluxDB, tansu) must fail when it is missing instead
+/// of skipping with a notice: `WEATHER_REQUIRE_SERVICES` is set to anything but `""` or `0`,
+/// or `CI` is set (as CI systems do). The one place every test and test support asks.
+///
+/// ```
+/// // `.ci/run` exports WEATHER_REQUIRE_SERVICES=1, so there this is true.
+/// let required = influxdb_http::services_required();
+/// # let _ = required;
+/// ```
+pub fn services_required() -> bool {
+    let explicit =
+        std::env::var_os(REQUIRE_SERVICES_VAR).is_some_and(|v| !v.is_empty() && v != "0");
+    explicit || std::env::var_os("CI").is_some()
 }
 
 /// A running `influxd` child process with its own temporary data folder.
@@ -88,9 +113,30 @@ impl LocalInfluxd {
     /// }
     /// ```
     pub fn start() -> Result<Self, LocalInfluxdError> {
+        Self::start_with(None)
+    }
+
+    /// [`LocalInfluxd::start`] serving https only (`https-enabled`) with this certificate and
+    /// private key (PEM); [`LocalInfluxd::url`] is then `https://127.0.0.1:PORT`. Ready once
+    /// the port accepts connections (a plain-HTTP `/ping` cannot reach a TLS port).
+    ///
+    /// ```
+    /// use influxdb_http::{LocalInfluxd, TestCa};
+    /// if let Ok(ca) = TestCa::new() {
+    ///     match LocalInfluxd::start_https(&ca.server_pem(), &ca.server_key()) {
+    ///         Ok(server) => assert!(server.url().starts_with("https://127.0.0.1:")),
+    ///         Err(e) => eprintln!("no local influxd here: {e}"),
+    ///     }
+    /// }
+    /// ```
+    pub fn start_https(certificate: &Path, private_key: &Path) -> Result<Self, LocalInfluxdError> {
+        Self::start_with(Some((certificate, private_key)))
+    }
+
+    fn start_with(https: Option<(&Path, &Path)>) -> Result<Self, LocalInfluxdError> {
         let mut last = None;
         for _ in 0..3 {
-            match Self::start_once() {
+            match Self::start_once(https) {
                 Ok(server) => return Ok(server),
                 Err(e @ LocalInfluxdError::Exited { .. }) => last = Some(e),
                 Err(e) => return Err(e),
@@ -135,18 +181,26 @@ impl LocalInfluxd {
         &self.dir
     }
 
-    fn start_once() -> Result<Self, LocalInfluxdError> {
+    fn start_once(https: Option<(&Path, &Path)>) -> Result<Self, LocalInfluxdError> {
         let dir = unique_temp_dir()?;
         let http = TcpListener::bind("127.0.0.1:0")?;
         let rpc = TcpListener::bind("127.0.0.1:0")?;
         let http_addr = http.local_addr()?;
+        let tls = match https {
+            None => String::new(),
+            Some((cert, key)) => format!(
+                "  https-enabled = true\n  https-certificate = \"{}\"\n  https-private-key = \"{}\"\n",
+                cert.display(),
+                key.display()
+            ),
+        };
         let config = format!(
             "reporting-disabled = true\n\
              bind-address = \"{rpc}\"\n\
              [meta]\n  dir = \"{d}/meta\"\n\
              [data]\n  dir = \"{d}/data\"\n  wal-dir = \"{d}/wal\"\n  query-log-enabled = false\n\
              [monitor]\n  store-enabled = false\n\
-             [http]\n  bind-address = \"{http_addr}\"\n  log-enabled = false\n\
+             [http]\n  bind-address = \"{http_addr}\"\n  log-enabled = false\n{tls}\
              [logging]\n  level = \"warn\"\n",
             rpc = rpc.local_addr()?,
             d = dir.display(),
@@ -171,17 +225,18 @@ impl LocalInfluxd {
                 let _ = std::fs::remove_dir_all(&dir);
                 LocalInfluxdError::Spawn { binary, source }
             })?;
+        let scheme = if https.is_some() { "https" } else { "http" };
         let mut server = Self {
             child,
             dir,
-            url: format!("http://{http_addr}"),
+            url: format!("{scheme}://{http_addr}"),
             http_addr,
         };
-        server.wait_ready()?;
+        server.wait_ready(https.is_some())?;
         Ok(server)
     }
 
-    fn wait_ready(&mut self) -> Result<(), LocalInfluxdError> {
+    fn wait_ready(&mut self, tls: bool) -> Result<(), LocalInfluxdError> {
         let started = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait()? {
@@ -190,7 +245,12 @@ impl LocalInfluxd {
                     log: self.log(),
                 });
             }
-            if ping(self.http_addr) {
+            let ready = if tls {
+                TcpStream::connect_timeout(&self.http_addr, Duration::from_millis(200)).is_ok()
+            } else {
+                ping(self.http_addr)
+            };
+            if ready {
                 return Ok(());
             }
             if started.elapsed() > READY_TIMEOUT {
@@ -262,7 +322,7 @@ fn ping(addr: SocketAddr) -> bool {
     stream.read_exact(&mut head).is_ok() && head.ends_with(b" 204")
 }
 
-fn unique_temp_dir() -> std::io::Result<PathBuf> {
+pub(crate) fn unique_temp_dir() -> std::io::Result<PathBuf> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -282,7 +342,7 @@ fn unique_temp_dir() -> std::io::Result<PathBuf> {
 /// ```
 /// use influxdb_http::TestInflux;
 ///
-/// // In a test: skip (locally, no server) or fail (CI without INFLUX_URL).
+/// // In a test: skip (no server here) or fail (no server and services required).
 /// let Some(influx) = TestInflux::from_env().expect("InfluxDB for tests") else { return };
 /// assert!(influx.url().starts_with("http"));
 /// ```
@@ -295,8 +355,8 @@ pub enum TestInflux {
 }
 
 impl TestInflux {
-    /// `$INFLUX_URL` if set; else under `CI` an error; else a [`LocalInfluxd`], or `None`
-    /// (with a notice on stderr) when `influxd` is not installed.
+    /// `$INFLUX_URL` if set; else a [`LocalInfluxd`]; when `influxd` cannot run, an error if
+    /// [`services_required`], else `None` (with a notice on stderr: the test skips).
     ///
     /// ```
     /// match influxdb_http::TestInflux::from_env() {
@@ -311,13 +371,42 @@ impl TestInflux {
         {
             return Ok(Some(TestInflux::External(url)));
         }
-        if std::env::var_os("CI").is_some() {
-            return Err(LocalInfluxdError::MissingInCi);
-        }
         match LocalInfluxd::start() {
             Ok(server) => Ok(Some(TestInflux::Local(server))),
+            Err(e @ LocalInfluxdError::Spawn { .. }) if services_required() => {
+                Err(LocalInfluxdError::RequiredButMissing(e.to_string()))
+            }
             Err(LocalInfluxdError::Spawn { .. }) => {
                 eprintln!("notice: INFLUX_URL unset and influxd not installed; skipping");
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A local https server ([`LocalInfluxd::start_https`]) under the same rule: `None` (with a
+    /// notice: the test skips) when `influxd` cannot run, an error if [`services_required`].
+    ///
+    /// ```
+    /// if let Ok(ca) = influxdb_http::TestCa::new() {
+    ///     match influxdb_http::TestInflux::start_https(&ca.server_pem(), &ca.server_key()) {
+    ///         Ok(Some(server)) => assert!(server.url().starts_with("https://")),
+    ///         Ok(None) => {}                   // no influxd locally: the test skips
+    ///         Err(e) => eprintln!("a test fails here: {e}"),
+    ///     }
+    /// }
+    /// ```
+    pub fn start_https(
+        certificate: &Path,
+        private_key: &Path,
+    ) -> Result<Option<LocalInfluxd>, LocalInfluxdError> {
+        match LocalInfluxd::start_https(certificate, private_key) {
+            Ok(server) => Ok(Some(server)),
+            Err(e @ LocalInfluxdError::Spawn { .. }) if services_required() => {
+                Err(LocalInfluxdError::RequiredButMissing(e.to_string()))
+            }
+            Err(LocalInfluxdError::Spawn { .. }) => {
+                eprintln!("notice: influxd not installed; skipping");
                 Ok(None)
             }
             Err(e) => Err(e),

@@ -6,7 +6,7 @@ use influxdb_http::{Api, ClientConfig, InfluxClient, LocalInfluxd, LocalInfluxdE
 async fn starts_serves_and_cleans_up() {
     let server = match LocalInfluxd::start() {
         Ok(s) => s,
-        Err(LocalInfluxdError::Spawn { .. }) if std::env::var_os("CI").is_none() => {
+        Err(LocalInfluxdError::Spawn { .. }) if !influxdb_http::services_required() => {
             eprintln!("notice: influxd not installed; skipping");
             return;
         }

@@ -328,6 +328,8 @@ impl BridgeConfig {
 pub struct InfluxSettings {
     /// Base URL.
     pub url: String,
+    /// PEM CA file trusted for an `https` URL instead of the web roots (Telegraf's `tls_ca`).
+    pub tls_ca: Option<PathBuf>,
     /// Database (1.x), or the bucket's DBRP database name (2.x/3.x).
     pub database: String,
     /// Retention policy; empty = the database default.
@@ -380,6 +382,7 @@ impl Default for InfluxSettings {
     fn default() -> Self {
         InfluxSettings {
             url: "http://127.0.0.1:8086".into(),
+            tls_ca: None,
             database: "weather".into(),
             retention_policy: String::new(),
             measurements: vec!["weather".into()],

@@ -27,7 +27,7 @@ use crate::kafka::{LoggingContext, partition_count};
 use crate::position::{ExportPosition, HEADER_POSITION};
 
 mod stats;
-pub use stats::{FieldStats, StationStats};
+pub use stats::{FieldStats, StationStats, TopicStats};
 
 /// One message read back.
 ///

@@ -16,7 +16,7 @@ use telegraf_execd::logger::{self, LogLevel};
 use telegraf_execd::runner::{GatherRequest, run_gather_loop};
 use telegraf_execd::trigger::{StdinMode, Trigger, TriggerConfig, Triggers};
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
-use telegraf_execd_kafka_bridge::consume::{ReadMode, StationStats, read_topic_until};
+use telegraf_execd_kafka_bridge::consume::{ReadMode, TopicStats, read_topic_until};
 use telegraf_execd_kafka_bridge::export::Exporter;
 use telegraf_execd_kafka_bridge::health::HealthStats;
 use telegraf_execd_kafka_bridge::kafka::client_config;
@@ -26,12 +26,10 @@ use telegraf_execd_kafka_bridge::verify::verify;
 
 /// Exports InfluxDB points to Kafka exactly once (run by Telegraf's inputs.execd; stdout carries
 /// only the bridge's health metrics), creates the lab's topics, and reads topics back.
+///
+/// Flags take one or two dashes and both spellings: -log_level, --log-level, --bootstrap_servers.
 #[derive(Parser)]
-#[command(
-    name = "telegraf-execd-kafka-bridge",
-    version,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "telegraf-execd-kafka-bridge", version)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -82,7 +80,8 @@ struct ConsumeArgs {
     /// Keep reading new messages instead of stopping at the end of the partitions.
     #[arg(long)]
     follow: bool,
-    /// Instead of messages, print per-station min/mean/max and message rates.
+    /// Instead of messages, print per-station min/mean/max and message rates, one table per
+    /// topic.
     #[arg(long, conflicts_with = "verify")]
     stats: bool,
     /// With --stats, how often to print the table.
@@ -111,6 +110,21 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    // Only the (global) log level may come before a subcommand; the other `run` flags there
+    // would be ignored by it. (clap's args_conflicts_with_subcommands would refuse the log
+    // level too.)
+    let shim = &cli.run.shim;
+    if cli.command.is_some()
+        && (shim.config.is_some()
+            || shim.poll_interval.is_some()
+            || shim.poll_interval_disabled.is_some())
+    {
+        log::error!(
+            "-config, -poll_interval and -poll_interval_disabled go after the subcommand \
+             (or without one, for run); only -log_level may come before it (see --help)"
+        );
+        return ExitCode::from(2);
+    }
     let outcome = match cli.command {
         None => return run(cli.run),
         Some(Command::Run(args)) => return run(args),
@@ -300,7 +314,7 @@ fn consume_command(args: ConsumeArgs) -> Result<ExitCode> {
     } else {
         ReadMode::ToEnd
     };
-    let stats = Arc::new(Mutex::new(StationStats::new(args.stats_tag.clone())));
+    let stats = Arc::new(Mutex::new(TopicStats::new(&args.stats_tag, &topics)));
     let started = Instant::now();
     let last_print = Arc::new(Mutex::new(Instant::now()));
     let results: Vec<Result<u64>> = std::thread::scope(|scope| {
@@ -317,7 +331,7 @@ fn consume_command(args: ConsumeArgs) -> Result<ExitCode> {
                         seen += 1;
                         if show_stats {
                             let mut s = stats.lock().unwrap_or_else(|e| e.into_inner());
-                            s.add(&m.value);
+                            s.add(&m.topic, &m.value);
                             let mut last = last_print.lock().unwrap_or_else(|e| e.into_inner());
                             if last.elapsed() >= interval {
                                 *last = Instant::now();

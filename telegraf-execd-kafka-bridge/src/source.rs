@@ -340,6 +340,7 @@ pub fn influx_client(
     };
     let mut c = InfluxConfig::new(&i.url, api)?;
     c.timeout = i.timeout.0;
+    c.tls_ca.clone_from(&i.tls_ca);
     InfluxClient::new(c)
 }
 

@@ -17,8 +17,11 @@
 //! Memory: every message read is remembered until the comparison, in 32 bytes plus each
 //! distinct series key once (`positions`): about 32 MB per million messages, twice that at
 //! most while the list grows, plus librdkafka's fetch buffer. InfluxDB's side is streamed.
+//!
+//! Progress goes to stderr as `I!` lines: every [`PROGRESS_EVERY`] while the topic is read (a
+//! big topic takes minutes), then a summary of each phase.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use influxdb_http::Error as InfluxError;
 
@@ -185,6 +188,7 @@ pub async fn verify(
     };
 
     let influx = influx_client(config, influx_token)?;
+    let progress = Progress::new(format!("verify {:?}: compared", config.topic), "points");
     let i = &config.influxdb;
     for m in &i.measurements {
         if bound_time == i64::MIN {
@@ -250,6 +254,7 @@ pub async fn verify(
             }
         }
     }
+    progress.done(report.expected, "");
     // Sorted already, so the examples are the earliest ones.
     for p in seen.unmatched().filter(|p| in_range(p)) {
         report.unexpected += 1;
@@ -268,7 +273,12 @@ fn read_positions(
 ) -> Result<(SortedPositions, VerifyReport, i32), ConsumeError> {
     let mut positions = Positions::default();
     let mut report = VerifyReport::default();
+    log::info!("verify {topic:?}: reading the topic to its end");
+    let mut progress = Progress::new(format!("verify {topic:?}: read"), "messages");
+    let mut read = 0u64;
     let summary = read_topic(client, topic, ReadMode::ToEnd, timeout, |m| {
+        read += 1;
+        progress.tick(read);
         match &m.position {
             Some(position) => {
                 let hash = match message_hash(&m.value, format) {
@@ -295,6 +305,57 @@ fn read_positions(
         true
     })?;
     report.messages = summary.messages;
+    progress.done(summary.messages, "; querying InfluxDB");
     let sorted = positions.sort(&mut report);
     Ok((sorted, report, summary.partitions))
+}
+
+/// How often `consume --verify` reports its progress.
+///
+/// ```
+/// assert_eq!(telegraf_execd_kafka_bridge::verify::PROGRESS_EVERY.as_secs(), 2);
+/// ```
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// `I! verify "weather": read 1200000 messages (410000/s)` every [`PROGRESS_EVERY`].
+struct Progress {
+    what: String,
+    unit: &'static str,
+    started: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(what: String, unit: &'static str) -> Self {
+        let now = Instant::now();
+        Progress {
+            what,
+            unit,
+            started: now,
+            last: now,
+        }
+    }
+
+    fn tick(&mut self, count: u64) {
+        // Checking the clock per message costs ~20 ns; every 1024th is plenty.
+        if count % 1024 == 0 && self.last.elapsed() >= PROGRESS_EVERY {
+            self.last = Instant::now();
+            log::info!("{} {count} {} ({})", self.what, self.unit, self.rate(count));
+        }
+    }
+
+    fn done(&self, count: u64, then: &str) {
+        log::info!(
+            "{} {count} {} in {:.1}s ({}){then}",
+            self.what,
+            self.unit,
+            self.started.elapsed().as_secs_f64(),
+            self.rate(count)
+        );
+    }
+
+    fn rate(&self, count: u64) -> String {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        format!("{:.0}/s", count as f64 / secs)
+    }
 }

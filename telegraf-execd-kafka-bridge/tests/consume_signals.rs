@@ -75,11 +75,12 @@ fn stops_cleanly_on(signal: &str) {
     };
     output.signal(signal);
     let status = wait_with_timeout(&mut output.child, Duration::from_secs(15));
-    // The reader threads see EOF right after the exit; give them a moment to hand over.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while tables(&output.stdout()).0 == before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    // Every line is collected once both streams reached EOF.
+    assert!(
+        output.wait_closed(Duration::from_secs(5)),
+        "{}",
+        output.report()
+    );
     assert!(
         status.success(),
         "{signal}: {status:?}\n{}",

@@ -77,9 +77,10 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
             format!("with {} sent, {} in flight", last.0, last.1)
         };
         bridge.kill9();
-        // Telegraf waits `restart_delay` (10 s by default) before relaunching; a short pause
-        // lets the brokers finish requests the dead process had already written to its sockets.
-        std::thread::sleep(Duration::from_millis(100));
+        // Telegraf waits `restart_delay` (10 s by default) before relaunching: time for the
+        // brokers to finish the requests the dead process had written to its sockets. Here:
+        // until they have read its connections to the end.
+        wait_for_brokers_to_drain(&bootstrap, Duration::from_secs(10));
         let in_topic = read_all(&bootstrap, "weather").len();
         eprintln!("round {round}: killed {what}; {in_topic} of {total} points in the topic");
         before = in_topic;
@@ -131,4 +132,40 @@ fn sent_and_in_flight(health: &str) -> (i64, i64) {
     };
     let sent = int("points_sent");
     (sent, sent - int("points_exported"))
+}
+
+/// Waits until the mock brokers have read everything a killed process sent them. A broker
+/// closes its side of a connection once it reads the peer's EOF, which comes after every
+/// request written before the kill; so no broker-side socket may still be ESTABLISHED (01) or
+/// CLOSE_WAIT (08) in `/proc/net/tcp` (the brokers listen on 127.0.0.1, their ports unique).
+fn wait_for_brokers_to_drain(bootstrap: &str, limit: Duration) {
+    let ports: Vec<u16> = bootstrap
+        .split(',')
+        .filter_map(|a| a.rsplit(':').next()?.parse().ok())
+        .collect();
+    let deadline = Instant::now() + limit;
+    loop {
+        let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+        let open = table
+            .lines()
+            .skip(1)
+            .filter(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let port = fields
+                    .get(1)
+                    .and_then(|local| local.rsplit(':').next())
+                    .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+                port.is_some_and(|p| ports.contains(&p))
+                    && matches!(fields.get(3), Some(&"01") | Some(&"08"))
+            })
+            .count();
+        if open == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{open} broker-side connections still open {limit:?} after the kill"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

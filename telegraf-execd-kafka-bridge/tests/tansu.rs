@@ -4,9 +4,11 @@
 //! `consume --verify`.
 //!
 //! tansu comes from `scripts/install-tansu.sh`; tests find it via `TANSU_BIN` or `PATH`, fail
-//! under `CI` without it, and skip with a notice otherwise.
+//! without it when `influxdb_http::services_required()` (`WEATHER_REQUIRE_SERVICES=1` or `CI`),
+//! and skip with a notice otherwise.
 
 mod common;
+mod tls_proxy;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -39,8 +41,9 @@ fn tansu_bin() -> Option<PathBuf> {
     });
     if found.is_none() {
         assert!(
-            std::env::var_os("CI").is_none(),
-            "tansu not found under CI: run scripts/install-tansu.sh or set TANSU_BIN"
+            !influxdb_http::services_required(),
+            "tansu not found and services are required (WEATHER_REQUIRE_SERVICES or CI): \
+             run scripts/install-tansu.sh or set TANSU_BIN"
         );
         eprintln!("notice: tansu not installed (scripts/install-tansu.sh); skipping");
     }
@@ -48,6 +51,12 @@ fn tansu_bin() -> Option<PathBuf> {
 }
 
 fn start_tansu() -> Option<Tansu> {
+    start_tansu_advertising(None)
+}
+
+/// tansu listening on a free loopback port and telling clients to connect to `advertised`
+/// (default: that port), e.g. a TLS terminator's port in front of it.
+fn start_tansu_advertising(advertised: Option<u16>) -> Option<Tansu> {
     let bin = tansu_bin()?;
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -55,13 +64,14 @@ fn start_tansu() -> Option<Tansu> {
         .unwrap()
         .port();
     let url = format!("tcp://127.0.0.1:{port}");
+    let advertised = format!("tcp://127.0.0.1:{}", advertised.unwrap_or(port));
     let child = Command::new(bin)
         .args([
             "broker",
             "--listener-url",
             &url,
             "--advertised-listener-url",
-            &url,
+            &advertised,
         ])
         .args(["--storage-engine", "memory://tansu/"])
         .stdin(Stdio::null())
@@ -304,6 +314,15 @@ fn export_to_a_separate_broker_process_verifies_clean() {
         )),
         "{report}"
     );
+    // Progress while it reads and compares, on stderr.
+    let progress = String::from_utf8_lossy(&verified.stderr);
+    for line in [
+        "I! verify \"weather\": reading the topic to its end".to_string(),
+        format!("I! verify \"weather\": read {n} messages in "),
+        format!("I! verify \"weather\": compared {n} points in "),
+    ] {
+        assert!(progress.contains(&line), "no {line:?} in:\n{progress}");
+    }
 
     // And the plain consumer prints partition, offset, key and value.
     let printed = bridge(&["consume", "-config", config, "--max-messages", "3"]);
@@ -315,4 +334,208 @@ fn export_to_a_separate_broker_process_verifies_clean() {
         "{out}"
     );
     assert!(first.contains(" weather,city="), "{out}");
+}
+
+/// TLS on both of the bridge's connections, as `deploy/compose.tls.yaml` sets up: InfluxDB over
+/// https (`influxdb.tls_ca`, influxd's own `https-enabled`) and Kafka with
+/// `security.protocol = "ssl"` and `ssl.ca.location` through a TLS terminator in front of tansu
+/// (which advertises the terminator's port). The export verifies clean through both; a
+/// plaintext Kafka client and a client without the CA get nowhere.
+#[test]
+fn export_over_tls_to_influxdb_and_kafka_verifies_clean() {
+    let ca = influxdb_http::TestCa::new().expect("a test CA (Debian package openssl)");
+    let tls_port = TcpListener::bind("127.0.0.1:0").unwrap();
+    let Some(tansu) = start_tansu_advertising(Some(tls_port.local_addr().unwrap().port())) else {
+        return;
+    };
+    let Some(influx) = influxdb_http::TestInflux::start_https(&ca.server_pem(), &ca.server_key())
+        .expect("InfluxDB over https")
+    else {
+        return;
+    };
+    let proxy = tls_proxy::TlsProxy::start(
+        tls_port,
+        tansu.bootstrap.parse().unwrap(),
+        &ca.server_pem(),
+        &ca.server_key(),
+    );
+    let bootstrap = proxy.addr.to_string();
+
+    let rt = runtime();
+    let mut influx_config =
+        influxdb_http::ClientConfig::new(influx.url(), influxdb_http::Api::v1("tls")).unwrap();
+    influx_config.tls_ca = Some(ca.ca_pem());
+    let client = influxdb_http::InfluxClient::new(influx_config).unwrap();
+    rt.block_on(client.create_database("tls")).unwrap();
+    let n = 600;
+    write(
+        &rt,
+        &client,
+        &weather_lines(1_700_000_000_000_000_000, n, 6),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca_pem = ca.ca_pem().display().to_string();
+    let kafka_tls = format!(
+        "\"bootstrap.servers\" = \"{bootstrap}\"\n\"security.protocol\" = \"ssl\"\n\
+         \"ssl.ca.location\" = \"{ca_pem}\"\n"
+    );
+    let config = dir.path().join("tls.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[inputs.kafka_bridge]]\ntopic = \"weather\"\nlateness = \"0s\"\n\
+             export_interval = \"100ms\"\nkafka_timeout = \"20s\"\n\
+             [inputs.kafka_bridge.influxdb]\nurl = \"{url}\"\ntls_ca = \"{ca_pem}\"\n\
+             database = \"tls\"\nmeasurements = [\"weather\"]\n\
+             [inputs.kafka_bridge.kafka]\n{kafka_tls}",
+            url = influx.url(),
+        ),
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+
+    let created = bridge(&["create-topics", "-config", config_arg]);
+    assert!(created.status.success(), "{}", text(&created));
+    let mut run = Bridge::start(&config);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !run.gather().contains(&format!("points_exported={n}i")) {
+        assert!(
+            Instant::now() < deadline,
+            "not exported:\n{}",
+            run.stderr_text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, stderr) = run.stop();
+    assert!(status.success(), "{stderr}");
+    let verified = bridge(&["consume", "-config", config_arg, "--verify"]);
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert!(
+        String::from_utf8_lossy(&verified.stdout)
+            .contains(&format!("messages={n} expected={n} missing=0 duplicated=0")),
+        "{}",
+        text(&verified)
+    );
+    assert!(
+        proxy.handshakes() > 0,
+        "no TLS handshake reached the terminator"
+    );
+
+    // Plaintext to the TLS port: refused by the terminator, so the topic cannot be read.
+    let (completed, failed) = (proxy.handshakes(), proxy.failed_handshakes());
+    let plain = bridge(&[
+        "consume",
+        "--bootstrap-servers",
+        &bootstrap,
+        "--topic",
+        "weather",
+        "--timeout",
+        "3s",
+    ]);
+    assert!(
+        !plain.status.success(),
+        "plaintext read the topic:\n{}",
+        text(&plain)
+    );
+    assert_eq!(
+        proxy.handshakes(),
+        completed,
+        "a plaintext client completed a handshake"
+    );
+    assert!(
+        proxy.failed_handshakes() > failed,
+        "the plaintext client never connected"
+    );
+    // TLS without the test CA: the client rejects the broker's certificate in the handshake.
+    // (librdkafka's "certificate verify failed" log line does not always make it to stderr
+    // before the metadata request gives up, so the terminator's counts are the evidence.)
+    let untrusted = dir.path().join("untrusted.toml");
+    std::fs::write(
+        &untrusted,
+        format!(
+            "[[inputs.kafka_bridge]]\n[inputs.kafka_bridge.kafka]\n\
+             \"bootstrap.servers\" = \"{bootstrap}\"\n\"security.protocol\" = \"ssl\"\n"
+        ),
+    )
+    .unwrap();
+    let failed = proxy.failed_handshakes();
+    let untrusted = bridge(&[
+        "consume",
+        "-config",
+        untrusted.to_str().unwrap(),
+        "--topic",
+        "weather",
+        "--timeout",
+        "3s",
+    ]);
+    assert!(!untrusted.status.success(), "{}", text(&untrusted));
+    assert_eq!(
+        proxy.handshakes(),
+        completed,
+        "a client without the CA completed a handshake"
+    );
+    assert!(
+        proxy.failed_handshakes() > failed,
+        "the client without the CA never connected"
+    );
+}
+
+/// `weather-telegraf` as Telegraf writes it (zstd, `compression_codec = 4`) read back from a
+/// separate broker process by `consume`, with per-topic `--stats`.
+#[test]
+fn consume_reads_a_zstd_topic_from_a_broker_process() {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let Some(tansu) = start_tansu() else { return };
+    let created = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    assert!(created.status.success(), "{}", text(&created));
+    let producer: BaseProducer = kafka(&tansu.bootstrap)
+        .set("compression.codec", "zstd")
+        .set("linger.ms", "20")
+        .create()
+        .unwrap();
+    let n = 120;
+    for i in 0..n {
+        let station = format!("s{}", i % 4);
+        let value = format!("weather,station={station} temperature={i}.5 {i}\n");
+        producer
+            .send(
+                BaseRecord::to("weather-telegraf")
+                    .key(&station)
+                    .payload(&value),
+            )
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(20)).unwrap();
+    let read = bridge(&[
+        "consume",
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+        "--topic",
+        "weather-telegraf",
+    ]);
+    assert!(read.status.success(), "{}", text(&read));
+    let lines = String::from_utf8_lossy(&read.stdout)
+        .lines()
+        .filter(|l| l.starts_with("weather-telegraf/"))
+        .count();
+    assert_eq!(lines, n, "{}", text(&read));
+    let stats = bridge(&[
+        "consume",
+        "--bootstrap-servers",
+        &tansu.bootstrap,
+        "--topic",
+        "weather-telegraf",
+        "--topic",
+        "weather",
+        "--stats",
+    ]);
+    assert!(stats.status.success(), "{}", text(&stats));
+    let out = String::from_utf8_lossy(&stats.stdout);
+    assert!(
+        out.contains(&format!("topic weather-telegraf: {n} messages")),
+        "{out}"
+    );
+    assert!(out.contains("topic weather: 0 messages"), "{out}");
 }

@@ -16,7 +16,8 @@ use telegraf_execd_weather::{WeatherConfig, execd, inject};
 /// Gathers on each stdin newline, on SIGHUP/SIGUSR1/SIGUSR2 and every -poll_interval (unless
 /// -poll_interval_disabled); exits 0 on stdin EOF or SIGTERM/SIGINT.
 /// Pair signal = "STDIN" with -poll_interval_disabled, or signal = "none" with -poll_interval.
-/// Flags also work with one dash, Go-style: -config FILE, -poll_interval=10s.
+/// Flags also work with one dash, Go-style: -config FILE, -poll_interval=10s, and in
+/// kebab-case: --poll-interval, --log-level. -log_level also goes after `inject`.
 #[derive(Debug, Parser)]
 #[command(name = "telegraf-execd-weather", version, verbatim_doc_comment)]
 struct Cli {

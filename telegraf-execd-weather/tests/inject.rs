@@ -451,3 +451,102 @@ fn live_mode_resends_a_failed_tick_with_the_next_one() {
     assert!(second.starts_with(&first));
     assert!(stderr(&out).contains("W! live:"), "{}", stderr(&out));
 }
+
+/// `-log_level` is global (accepted before or after `inject`) and every flag takes both
+/// spellings: Go-shim `-log_level`/`--log_level`, kebab-case `--log-level`, and so on.
+#[test]
+fn inject_takes_the_log_level_in_every_spelling_and_position() {
+    let (url, _seen) = listener(vec![]);
+    let run = |before: &[&str], after: &[&str]| -> Output {
+        Command::new(env!("CARGO_BIN_EXE_telegraf-execd-weather"))
+            .args(before)
+            .arg("inject")
+            .args(["--url", &url, "--api", "v2", "--org", "o", "--bucket", "b"])
+            .args(["--duration", "2m", "--step", "1m"])
+            .args(after)
+            .env("INFLUX_TOKEN", "t")
+            .env_remove("INFLUX_URL")
+            .output()
+            .expect("run inject")
+    };
+    let default = run(&[], &[]);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(
+        stderr(&default).contains("I! inject done"),
+        "{}",
+        stderr(&default)
+    );
+    let quiet: [(&[&str], &[&str]); 6] = [
+        (&["-log_level", "error"], &[]),
+        (&[], &["-log_level", "error"]),
+        (&[], &["--log_level=error"]),
+        (&[], &["--log-level", "error"]),
+        (&["-log-level=error"], &[]),
+        (
+            &[],
+            &[
+                "-log_level",
+                "error",
+                "--batch_size",
+                "1",
+                "--max_attempts",
+                "2",
+            ],
+        ),
+    ];
+    for (before, after) in quiet {
+        let out = run(before, after);
+        assert!(
+            out.status.success(),
+            "{before:?} {after:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            stderr(&out),
+            "",
+            "{before:?} {after:?}: error level hides I! lines"
+        );
+    }
+}
+
+/// `--tls-ca`: inject writes to an InfluxDB serving https with a private CA; without the flag
+/// the server's certificate is not trusted and nothing is written.
+#[test]
+fn inject_writes_over_https_with_a_private_ca() {
+    let ca = influxdb_http::TestCa::new().expect("a test CA (Debian package openssl)");
+    let Some(server) = influxdb_http::TestInflux::start_https(&ca.server_pem(), &ca.server_key())
+        .expect("InfluxDB over https")
+    else {
+        return;
+    };
+    let ca_pem = ca.ca_pem().display().to_string();
+    let args = [
+        "--url",
+        server.url(),
+        "--database",
+        "tlsdb",
+        "--duration",
+        "10m",
+    ];
+    let untrusted = inject(&[&args[..], &["--max-attempts", "1"]].concat(), &[]);
+    assert!(!untrusted.status.success(), "{}", stderr(&untrusted));
+    assert!(
+        stderr(&untrusted).contains("certificate"),
+        "{}",
+        stderr(&untrusted)
+    );
+    let out = inject(&[&args[..], &["--tls-ca", &ca_pem]].concat(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut config = ClientConfig::new(server.url(), Api::v1("tlsdb")).unwrap();
+    config.tls_ca = Some(ca.ca_pem());
+    let client = InfluxClient::new(config).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let series = rt
+        .block_on(client.query(
+            "tlsdb",
+            &Query::new("SELECT count(temperature) FROM weather"),
+        ))
+        .unwrap();
+    let count = series[0].values[0][1].as_i64().unwrap();
+    assert_eq!(count, 10 * STATIONS as i64);
+}

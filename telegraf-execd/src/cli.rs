@@ -4,6 +4,11 @@
 //! and Telegraf users copy shim command lines (`-poll_interval 10s -poll_interval_disabled`)
 //! into `[[inputs.execd]] command`. [`normalize_args`] rewrites single-dash long flags to the
 //! double-dash form clap expects; [`ShimArgs`] holds the shim's flags for `#[command(flatten)]`.
+//!
+//! Flag names are spelled two ways: Go-shim style with underscores for Telegraf
+//! (`-log_level`, `-poll_interval`) and kebab-case for people (`--log-level`,
+//! `--bootstrap-servers`). [`accept_both_spellings`] (applied by [`parse_args_from`]) makes every
+//! program take either.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -50,8 +55,9 @@ where
     out
 }
 
-/// Parses a clap command line the Go-shim way ([`normalize_args`]) and reports a bad one the
-/// way Telegraf can read: one `E! ` line on stderr naming the problem, exit status 2, before
+/// Parses a clap command line the Go-shim way ([`normalize_args`], [`accept_both_spellings`])
+/// and reports a bad one the way Telegraf can read: one `E! ` line on stderr naming the
+/// problem, exit status 2, before
 /// anything reaches stdout. `--help` and `--version` print to stdout and give exit status 0.
 /// `Err` carries the exit code to return from `main`.
 ///
@@ -76,7 +82,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString>,
 {
-    C::try_parse_from(normalize_args(args)).map_err(|e| {
+    let command = accept_both_spellings(C::command());
+    let parsed = command
+        .try_get_matches_from(normalize_args(args))
+        .and_then(|mut matches| C::from_arg_matches_mut(&mut matches));
+    parsed.map_err(|e| {
         use clap::error::ErrorKind;
         if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
             let _ = e.print();
@@ -87,6 +97,51 @@ where
         log::error!("{} (see --help)", first.trim_start_matches("error: "));
         ExitCode::from(2)
     })
+}
+
+/// Gives every long flag of `command` and of its subcommands a hidden alias spelled with the
+/// other separator, so `--log_level` and `--log-level`, `--bootstrap-servers` and
+/// `--bootstrap_servers` are the same flag. `--help` shows the declared spelling only.
+///
+/// ```
+/// use clap::{CommandFactory, FromArgMatches, Parser};
+/// use telegraf_execd::cli::accept_both_spellings;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[arg(long = "log_level")]
+///     log_level: Option<String>,
+///     #[arg(long = "bootstrap-servers")]
+///     servers: Option<String>,
+/// }
+///
+/// let matches = accept_both_spellings(Cli::command())
+///     .get_matches_from(["p", "--log-level", "debug", "--bootstrap_servers", "k:9092"]);
+/// let cli = Cli::from_arg_matches(&matches).unwrap();
+/// assert_eq!(cli.log_level.as_deref(), Some("debug"));
+/// assert_eq!(cli.servers.as_deref(), Some("k:9092"));
+/// ```
+pub fn accept_both_spellings(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let other = arg
+                .get_long()
+                .filter(|long| long.contains(['-', '_']))
+                .map(|long| {
+                    long.chars()
+                        .map(|c| match c {
+                            '-' => '_',
+                            '_' => '-',
+                            c => c,
+                        })
+                        .collect::<String>()
+                });
+            match other {
+                Some(other) => arg.alias(other),
+                None => arg,
+            }
+        })
+        .mut_subcommands(accept_both_spellings)
 }
 
 /// [`parse_args_from`] over the process's own arguments.
@@ -160,8 +215,9 @@ pub struct ShimArgs {
     )]
     pub poll_interval_disabled: Option<bool>,
 
-    /// Log level on stderr: error|warn|info|debug|trace; overrides the config.
-    #[arg(long = "log_level", value_name = "LEVEL")]
+    /// Log level on stderr: error|warn|info|debug|trace; overrides the config. Global: also
+    /// accepted after a subcommand (`inject -log_level debug`).
+    #[arg(long = "log_level", value_name = "LEVEL", global = true)]
     pub log_level: Option<LogLevel>,
 }
 

@@ -71,7 +71,7 @@ pub mod logger;
 pub mod runner;
 pub mod trigger;
 
-pub use cli::{ShimArgs, normalize_args, parse_args, parse_args_from};
+pub use cli::{ShimArgs, accept_both_spellings, normalize_args, parse_args, parse_args_from};
 pub use config::{ConfigError, PluginKind, load_plugin_config};
 pub use duration::{GoDuration, parse_go_duration};
 pub use logger::LogLevel;

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use execd_conformance::binaries::workspace_binary;
 use execd_conformance::config::{ExecdConfig, GatherSignal};
+use execd_conformance::host::ExecdHost;
 use execd_conformance::transcript::Transcript;
 
 /// Generous bound for anything that should take well under a second.
@@ -49,6 +50,9 @@ pub struct Subject {
     pub tags: &'static [&'static str],
     /// Metrics one gather produces.
     pub per_gather: usize,
+    /// Start-up log lines (any one), each logged once the plugin's stdin reader and signal
+    /// handlers are in place: the readiness signal tests wait for instead of sleeping.
+    pub ready_lines: &'static [&'static str],
     /// Makes a fresh working setup (config file, services) for one test.
     setup: fn(&Subject) -> Option<Setup>,
 }
@@ -104,6 +108,18 @@ impl Subject {
             );
             assert!(!line.too_long, "{}: stderr line over 64 KiB", self.name);
         }
+    }
+
+    /// Waits (at most [`WAIT`]) until `host`'s plugin logs one of its [`Subject::ready_lines`]
+    /// or exits; true when it is ready and still running.
+    pub fn wait_ready(&self, host: &ExecdHost) -> bool {
+        let ready = |t: &Transcript| {
+            t.log_lines()
+                .any(|l| self.ready_lines.iter().any(|r| l.text.contains(r)))
+        };
+        host.wait_for(WAIT, |t| ready(t) || !t.exits().is_empty());
+        let t = host.transcript();
+        ready(&t) && t.exits().is_empty()
     }
 
     /// [`Subject::assert_clean`] and no error-level stderr line at all.
@@ -180,6 +196,7 @@ pub fn subjects() -> &'static [Subject] {
                 measurement: "weather",
                 tags: &["station", "city", "country"],
                 per_gather: 3,
+                ready_lines: &["started: "],
                 setup: weather_setup,
             });
         }
@@ -195,6 +212,7 @@ pub fn subjects() -> &'static [Subject] {
                 measurement: "kafka_bridge",
                 tags: &["topic"],
                 per_gather: 1,
+                ready_lines: &["exporting to ", "resuming export to "],
                 setup: bridge_setup,
             });
         }

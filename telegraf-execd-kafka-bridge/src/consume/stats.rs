@@ -1,5 +1,5 @@
-//! `consume --stats`: per-station message counts, rates and min/mean/max of every numeric
-//! field, from line-protocol or `lp json` message values.
+//! `consume --stats`: per topic, per-station message counts, rates and min/mean/max of every
+//! numeric field, from line-protocol or `lp json` message values.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -157,6 +157,18 @@ impl StationStats {
         self.stations.get(station).map_or(0, |s| s.0)
     }
 
+    /// Every message added, parsable or not.
+    ///
+    /// ```
+    /// let mut s = telegraf_execd_kafka_bridge::consume::StationStats::new("station");
+    /// s.add(b"weather,station=a t=1.0 1\n");
+    /// s.add(b"garbage");
+    /// assert_eq!(s.total(), 2);
+    /// ```
+    pub fn total(&self) -> u64 {
+        self.stations.values().map(|(n, _)| n).sum::<u64>() + self.unparsable
+    }
+
     /// Values that were neither line protocol nor `lp json`.
     ///
     /// ```
@@ -204,6 +216,84 @@ impl StationStats {
         }
         if self.unparsable > 0 {
             out.push_str(&format!("unparsable values: {}\n", self.unparsable));
+        }
+        out
+    }
+}
+
+/// [`StationStats`] kept apart per topic: `consume --stats --topic weather --topic
+/// weather-telegraf` shows whether each topic advances, not a sum that hides a stalled one.
+///
+/// ```
+/// use telegraf_execd_kafka_bridge::consume::TopicStats;
+/// let mut s = TopicStats::new("station", ["weather", "weather-telegraf"]);
+/// s.add("weather", b"weather,station=paris temperature=20.0 1\n");
+/// assert_eq!(s.topic("weather").unwrap().messages("paris"), 1);
+/// assert_eq!(s.topic("weather-telegraf").unwrap().total(), 0);
+/// let table = s.render(std::time::Duration::from_secs(1));
+/// assert!(table.contains("topic weather-telegraf: 0 messages"), "{table}");
+/// ```
+#[derive(Debug, Clone)]
+pub struct TopicStats {
+    tag: String,
+    topics: BTreeMap<String, StationStats>,
+}
+
+impl TopicStats {
+    /// Statistics for `topics` (each shown from the start, even before its first message),
+    /// grouped by the value of `tag`.
+    ///
+    /// ```
+    /// let s = telegraf_execd_kafka_bridge::consume::TopicStats::new("station", ["weather"]);
+    /// assert!(s.topic("weather").is_some());
+    /// ```
+    pub fn new<T: Into<String>>(tag: &str, topics: impl IntoIterator<Item = T>) -> Self {
+        TopicStats {
+            tag: tag.to_string(),
+            topics: topics
+                .into_iter()
+                .map(|t| (t.into(), StationStats::new(tag)))
+                .collect(),
+        }
+    }
+
+    /// Adds one message value read from `topic`.
+    ///
+    /// ```
+    /// let mut s = telegraf_execd_kafka_bridge::consume::TopicStats::new("station", ["a"]);
+    /// s.add("b", b"m,station=x v=1 1");
+    /// assert_eq!(s.topic("b").unwrap().total(), 1);
+    /// ```
+    pub fn add(&mut self, topic: &str, value: &[u8]) {
+        if let Some(stats) = self.topics.get_mut(topic) {
+            stats.add(value);
+        } else {
+            let mut stats = StationStats::new(self.tag.clone());
+            stats.add(value);
+            self.topics.insert(topic.to_string(), stats);
+        }
+    }
+
+    /// The statistics of one topic.
+    ///
+    /// ```
+    /// assert!(telegraf_execd_kafka_bridge::consume::TopicStats::new("s", ["a"]).topic("b").is_none());
+    /// ```
+    pub fn topic(&self, topic: &str) -> Option<&StationStats> {
+        self.topics.get(topic)
+    }
+
+    /// One [`StationStats::render`] table per topic, each after a `topic NAME: N messages` line.
+    ///
+    /// ```
+    /// let s = telegraf_execd_kafka_bridge::consume::TopicStats::new("station", ["weather"]);
+    /// assert!(s.render(std::time::Duration::from_secs(1)).starts_with("topic weather: 0 messages\n"));
+    /// ```
+    pub fn render(&self, elapsed: Duration) -> String {
+        let mut out = String::new();
+        for (topic, stats) in &self.topics {
+            out.push_str(&format!("topic {topic}: {} messages\n", stats.total()));
+            out.push_str(&stats.render(elapsed));
         }
         out
     }

@@ -6,21 +6,29 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub struct ChildOutput {
     pub child: Child,
     stdout: Arc<Mutex<Vec<String>>>,
     stderr: Arc<Mutex<Vec<String>>>,
+    /// One message per stream at its EOF.
+    closed: Receiver<()>,
 }
 
-fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+fn collect(
+    stream: impl Read + Send + 'static,
+    closed: std::sync::mpsc::Sender<()>,
+) -> Arc<Mutex<Vec<String>>> {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
             sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         }
+        let _ = closed.send(());
     });
     lines
 }
@@ -49,11 +57,27 @@ impl ChildOutput {
 
     /// Takes over the child and its piped stdout and stderr.
     pub fn collect(mut child: Child) -> ChildOutput {
+        let (closed_tx, closed) = channel();
         ChildOutput {
-            stdout: collect(child.stdout.take().expect("stdout piped")),
-            stderr: collect(child.stderr.take().expect("stderr piped")),
+            stdout: collect(
+                child.stdout.take().expect("stdout piped"),
+                closed_tx.clone(),
+            ),
+            stderr: collect(child.stderr.take().expect("stderr piped"), closed_tx),
             child,
+            closed,
         }
+    }
+
+    /// Waits (at most `limit`) until both streams reached EOF, i.e. every line the child wrote
+    /// has been collected; true when they did.
+    pub fn wait_closed(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        (0..2).all(|_| {
+            self.closed
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .is_ok()
+        })
     }
 
     pub fn stdout(&self) -> Vec<String> {

@@ -20,7 +20,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_telegraf-execd-kafka-bridge");
 
 /// The InfluxDB for a test (INFLUX_URL, else a local influxd; `None` = skip locally).
 pub fn influx() -> Option<TestInflux> {
-    TestInflux::from_env().expect("InfluxDB for tests (set INFLUX_URL under CI)")
+    TestInflux::from_env().expect("InfluxDB for tests (INFLUX_URL or a local influxd)")
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
@@ -158,6 +158,8 @@ pub struct Bridge {
     pub stdin: Option<ChildStdin>,
     pub stdout: Option<BufReader<std::process::ChildStdout>>,
     pub stderr: Arc<Mutex<Vec<String>>>,
+    /// Signalled when stderr reaches EOF (every line collected).
+    stderr_closed: std::sync::mpsc::Receiver<()>,
 }
 
 impl Bridge {
@@ -178,16 +180,19 @@ impl Bridge {
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let lines = Arc::clone(&stderr);
         let err = child.stderr.take().unwrap();
+        let (closed_tx, stderr_closed) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(err).lines().map_while(Result::ok) {
                 lines.lock().unwrap().push(line);
             }
+            let _ = closed_tx.send(());
         });
         Bridge {
             stdin: child.stdin.take(),
             stdout: child.stdout.take().map(BufReader::new),
             child,
             stderr,
+            stderr_closed,
         }
     }
 
@@ -229,9 +234,13 @@ impl Bridge {
     pub fn stop(mut self) -> (std::process::ExitStatus, String) {
         drop(self.stdin.take());
         let status = wait_with_timeout(&mut self.child, Duration::from_secs(15));
-        std::thread::sleep(Duration::from_millis(50));
-        let text = self.stderr_text();
-        (status, text)
+        (status, self.final_stderr())
+    }
+
+    /// All of stderr once the process has exited: waits (bounded) for the reader to see EOF.
+    pub fn final_stderr(&self) -> String {
+        let _ = self.stderr_closed.recv_timeout(Duration::from_secs(10));
+        self.stderr_text()
     }
 
     pub fn kill9(mut self) {

@@ -37,9 +37,14 @@ pub struct InjectArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// InfluxDB base URL.
+    /// InfluxDB base URL (https:// for TLS).
     #[arg(long, env = "INFLUX_URL", value_name = "URL")]
     pub url: String,
+
+    /// With https and a private CA: PEM file of the CA certificate(s) to trust instead of the
+    /// web roots (Telegraf's tls_ca).
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
 
     /// Write API: v1 (/write?db=) or v2 (/api/v2/write?org=&bucket=).
     #[arg(long, value_enum, default_value = "v1")]
@@ -321,6 +326,7 @@ impl InjectArgs {
             ContentEncoding::Gzip
         };
         config.user_agent = concat!("telegraf-execd-weather/", env!("CARGO_PKG_VERSION")).into();
+        config.tls_ca.clone_from(&self.tls_ca);
         Ok(config)
     }
 }
