@@ -128,7 +128,11 @@ for exporter in ("telegraf", "producer"):
 # exporter-telegraf.conf hosts the bridge) and the producer's entrypoint runs the bridge only
 # for `standalone`. The entrypoint runs here under sh, its exec replaced by a marker.
 def producer_runs(svc):
-    entry = [a.replace("$$", "$") for a in svc["entrypoint"]]
+    entry = [str(a).replace("$$", "$") for a in svc.get("entrypoint") or []]
+    if entry[:2] != ["/bin/sh", "-c"]:
+        # Runs the bridge whenever it is started (a profile only needs to be named).
+        words = " ".join(entry + [str(a) for a in svc.get("command") or []])
+        return "telegraf-execd-kafka-bridge" in words and " run" in f" {words}"
     script = entry[2].replace("exec /usr/local/bin/", "echo EXEC; exit 0; exec /usr/local/bin/")
     env = dict(os.environ, **{k: str(v) for k, v in svc.get("environment", {}).items()})
     out = subprocess.run(["sh", "-c", script, *entry[3:], *svc.get("command", [])], env=env,
@@ -139,11 +143,14 @@ def producer_runs(svc):
 
 
 def hosted_bridge(svc):
+    # The telegraf image's default command loads /etc/telegraf/telegraf.conf only.
+    command = svc.get("command") or ["telegraf", "--config", "/etc/telegraf/telegraf.conf"]
     hosts = False
-    for c in [a for a in svc["command"] if a.startswith("/etc/telegraf/exporter-")]:
-        path = os.path.join(root, "deploy/telegraf", os.path.basename(c))
+    for c in [a for a in command if a.startswith("/etc/telegraf/") and a.endswith(".conf")]:
+        name = os.path.basename(c)
+        path = os.path.join(root, name) if name == "telegraf.conf" else os.path.join(root, "deploy/telegraf", name)
         if not os.path.isfile(path):
-            errors.append(f"telegraf loads {c}, which deploy/telegraf does not have")
+            errors.append(f"telegraf loads {c}, which the repository does not have")
             continue
         text = "".join(l for l in open(path) if not l.lstrip().startswith("#"))
         hosts |= "telegraf-execd-kafka-bridge" in text
