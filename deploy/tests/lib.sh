@@ -5,7 +5,7 @@ set -euo pipefail
 tests_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 deploy_dir=$(dirname "$tests_dir")
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
 export CALLS="$work/calls.log"
 : > "$CALLS"
 mkdir -p "$work/bin"
