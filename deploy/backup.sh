@@ -14,6 +14,7 @@
 # The backup holds every InfluxDB token: keep it as secret as deploy/.env.
 # Restore: deploy/restore.sh DIR --yes (docs/backup-restore.md).
 set -euo pipefail
+# shellcheck source=lib/backup-common.sh
 source "$(dirname "$0")/lib/backup-common.sh"
 
 dir=${1:-$deploy_dir/backups/$(date -u +%Y%m%dT%H%M%SZ)}

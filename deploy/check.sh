@@ -46,7 +46,12 @@ for name in "${required[@]}"; do
   unset_args+=(-u "$name")
   grep -q "^$name=" "$example" || { echo "FAIL: $name is required by compose.yaml but missing from .env.example" >&2; exit 1; }
 done
-dc() { env "${unset_args[@]}" docker-compose -f "$compose" --env-file "$1" "${@:2}"; }
+# dc ENV_FILE [-f OVERLAY] ARGS...
+dc() {
+  local files=(-f "$compose") envf=$1; shift
+  if [ "${1:-}" = -f ]; then files+=(-f "$2"); shift 2; fi
+  env "${unset_args[@]}" docker-compose "${files[@]}" --env-file "$envf" "$@"
+}
 
 echo "compose: config with a .env from deploy/init-env.sh"
 dc "$work/full.env" config -q
@@ -73,6 +78,18 @@ for p in json.load(sys.stdin)["packages"]:
         if "bin" in t["kind"] and p["name"].startswith("telegraf-execd-"): print(t["name"])')
 python3 "$here/lib/check_compose.py" "$work/resolved.yaml" "$work/resolved-standalone.yaml" \
   "$compose" "$root" "${image_bins[*]}"
+
+echo "compose: TLS overlay (compose.tls.yaml)"
+dc "$work/full.env" -f "$here/compose.tls.yaml" --profile tools config > "$work/resolved-tls.yaml"
+python3 "$here/lib/check_tls.py" "$work/resolved.yaml" "$work/resolved-tls.yaml"
+
+# Lint of the deploy scripts (warnings and errors), where shellcheck is installed.
+if command -v shellcheck > /dev/null; then
+  (cd "$here" && shellcheck -x -S warning ./*.sh tls/*.sh lib/*.sh influxdb/*.sh && cd tests && shellcheck -x -S warning ./*.sh)
+  echo "shellcheck: deploy scripts clean"
+else
+  echo "shellcheck: not installed, deploy scripts not linted (apt-get install shellcheck)"
+fi
 
 for t in "$here"/tests/*.test.sh; do
   bash "$t" > "$work/test.out" 2>&1 || { cat "$work/test.out" >&2; echo "FAIL: $t" >&2; exit 1; }

@@ -14,6 +14,7 @@
 # init-tokens replaces the scoped tokens the restored InfluxDB no longer knows.
 # The drill: docs/backup-restore.md.
 set -euo pipefail
+# shellcheck source=lib/backup-common.sh
 source "$(dirname "$0")/lib/backup-common.sh"
 
 dir=${1:-}

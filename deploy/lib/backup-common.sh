@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the arrays are used by backup.sh and restore.sh
 # Shared by deploy/backup.sh and deploy/restore.sh (sourced): the compose command, the .env
 # values they need, and the volumes copied as tar streams.
 deploy_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -2,6 +2,7 @@
 # deploy/backup.sh and deploy/restore.sh with a stub `docker` that records every call and
 # plays the deployment: the order of stops, backups, restores and starts, the files and
 # MANIFEST written, what goes into which service, and every refusal.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 export ENV_FILE="$work/.env" COMPOSE_FILE_PATH="$deploy_dir/compose.yaml"
 "$deploy_dir/init-env.sh" "$ENV_FILE" > /dev/null

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deploy/init-env.sh: a complete .env with fresh strong secrets and a valid KRaft cluster id,
 # mode 0600, accepted by compose; never overwrites.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 script="$deploy_dir/init-env.sh"
 

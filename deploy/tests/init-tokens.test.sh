@@ -2,6 +2,7 @@
 # deploy/influxdb/init-tokens.sh against a stub `influx` that keeps authorizations in a file,
 # as InfluxDB would: one scoped token per role, kept while valid, replaced when its file or
 # its authorization is gone, clear errors for a rejected admin token or a missing bucket.
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 script="$deploy_dir/influxdb/init-tokens.sh"
 export INFLUX_HOST=http://influxdb:8086 INFLUX_TOKEN=admin-token INFLUX_ORG=weather-lab WEATHER_BUCKET=weather

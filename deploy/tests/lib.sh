@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: deploy_dir is used by the tests
 # Helpers for the deploy script tests (deploy/tests/*.test.sh, run by deploy/check.sh).
 # Each test runs the real script with stub commands first on PATH; the stubs record their
 # arguments, one call per line, in $CALLS.
