@@ -173,8 +173,8 @@ for n, s in services.items():
     for prog in re.findall(r"/usr/local/bin/([\w.-]+)", words):
         if prog in image_bins:
             continue
-        if pending(prog):
-            print(f"compose: W! {n} runs {prog}, a crate not in this tree yet (pending merge)")
+        if prog in PENDING:
+            print(f"compose: W! {n} runs {prog}, a binary not in this workspace yet (pending merge)")
         else:
             errors.append(f"{n}: runs /usr/local/bin/{prog}, which the image does not ship ({sorted(image_bins)})")
 
