@@ -27,7 +27,25 @@ const EXPECTED_ENV: &[&str] = &["INFLUX_URL", "INFLUX_ORG"];
 /// The exporter stanza compose's Telegraf loads beside telegraf.conf when EXPORTER=telegraf.
 const EXPORTER_CONF: &str = "deploy/telegraf/exporter-telegraf.conf";
 
+/// The plugin tables as compose's Telegraf loads them; the secret stores are taken out (see
+/// [`load_secretstores`]).
 fn load_conf() -> (toml::Table, BTreeSet<String>) {
+    let (mut table, names) = load_all();
+    table.remove("secretstores");
+    (table, names)
+}
+
+/// The `[[secretstores.*]]` tables of the configuration, under a `secretstores` key.
+fn load_secretstores() -> toml::Table {
+    let (table, _) = load_all();
+    let stores = table
+        .get("secretstores")
+        .cloned()
+        .expect("telegraf.conf has [[secretstores.*]]");
+    toml::Table::from_iter([("secretstores".to_owned(), stores)])
+}
+
+fn load_all() -> (toml::Table, BTreeSet<String>) {
     // Telegraf appends the files' [[...]] tables in order, as TOML does for one document.
     let text = read_repo_file("telegraf.conf") + "\n" + &read_repo_file(EXPORTER_CONF);
     let (text, names) = substitute_env(&text);
@@ -84,19 +102,9 @@ fn every_option_is_a_verified_telegraf_option() {
     let (conf, _) = load_conf();
     for key in conf.keys() {
         assert!(
-            ["agent", "global_tags", "inputs", "outputs", "secretstores"].contains(&key.as_str()),
+            ["agent", "global_tags", "inputs", "outputs"].contains(&key.as_str()),
             "unexpected top-level table `{key}`"
         );
-    }
-    if let Some(stores) = conf.get("secretstores").and_then(|s| s.as_table()) {
-        assert_eq!(stores.keys().collect::<Vec<_>>(), ["docker"]);
-        for store in plugins(&conf, "secretstores", "docker") {
-            assert_options(
-                store,
-                "[[secretstores.docker]]",
-                &[SECRETSTORE_DOCKER_OPTIONS],
-            );
-        }
     }
     let agent = conf
         .get("agent")
@@ -432,10 +440,17 @@ fn referenced_variables_are_provided_to_telegraf() {
 /// init-tokens' (the admin token, which only it and influxdb get).
 #[test]
 fn the_influxdb_token_is_telegrafs_own_file() {
-    let (conf, _) = load_conf();
+    let conf = load_secretstores();
+    let kinds = conf["secretstores"].as_table().expect("secretstores");
+    assert_eq!(kinds.keys().collect::<Vec<_>>(), ["docker"]);
     let stores = plugins(&conf, "secretstores", "docker");
     assert_eq!(stores.len(), 1, "one docker secret store");
     let store = stores[0];
+    assert_options(
+        store,
+        "[[secretstores.docker]]",
+        &[SECRETSTORE_DOCKER_OPTIONS],
+    );
     assert_eq!(string(store, "id", "[[secretstores.docker]]"), "influx");
     let path = string(store, "path", "[[secretstores.docker]]");
     let compose = read_repo_file("deploy/compose.yaml");
