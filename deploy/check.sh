@@ -71,11 +71,14 @@ for name in "${required[@]}"; do
 done
 echo "compose: config fails fast for each of ${#required[@]} required variables (${required[*]})"
 
-mapfile -t image_bins < <(cd "$root" && cargo metadata --format-version 1 --no-deps --offline --locked \
-  | python3 -c 'import json, sys
-for p in json.load(sys.stdin)["packages"]:
+# The binaries the image ships: every binary of the telegraf-execd-* packages (as
+# deploy/build-binaries.sh builds them).
+(cd "$root" && cargo metadata --format-version 1 --no-deps --offline --locked) > "$work/metadata.json" \
+  || { echo "FAIL: cargo metadata failed" >&2; exit 1; }
+mapfile -t image_bins < <(python3 -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["packages"]:
     for t in p["targets"]:
-        if "bin" in t["kind"] and p["name"].startswith("telegraf-execd-"): print(t["name"])')
+        if "bin" in t["kind"] and p["name"].startswith("telegraf-execd-"): print(t["name"])' "$work/metadata.json")
 python3 "$here/lib/check_compose.py" "$work/resolved.yaml" "$work/resolved-standalone.yaml" \
   "$compose" "$root" "${image_bins[*]}"
 
