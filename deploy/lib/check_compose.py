@@ -167,6 +167,52 @@ for mode, res in (("telegraf", resolved), ("standalone", standalone)):
 if services["producer"].get("restart") not in ("on-failure", "no"):
     errors.append("producer: its exit 0 (another exporter is chosen) must not be restarted")
 
+# The wrapper scripts of inject (backfill once) and init-alert (token file -> INFLUX_TOKEN) run
+# here under sh, their paths moved into a temporary folder and the binary replaced by a stub.
+import tempfile
+
+
+def run_wrapper(svc, replace, env=None):
+    entry = [str(a).replace("$$", "$") for a in svc["entrypoint"]]
+    script = entry[2]
+    for old, new in replace.items():
+        script = script.replace(old, new)
+    return subprocess.run(["sh", "-c", script, *entry[3:], *map(str, svc.get("command", []))],
+                          env=dict(os.environ, **(env or {})), capture_output=True, text=True)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    state, log = os.path.join(tmp, "state"), os.path.join(tmp, "calls")
+    os.mkdir(state)
+    stub = os.path.join(tmp, "stub")
+    with open(stub, "w") as f:
+        f.write(f'#!/bin/sh\necho "$@" >> {log}\necho "token=$INFLUX_TOKEN" >> {log}\nexit ${{STUB_EXIT:-0}}\n')
+    os.chmod(stub, 0o755)
+    inject = services["inject"]
+    moves = {"/var/lib/weather-inject": state, "/usr/local/bin/telegraf-execd-weather": stub}
+    first = run_wrapper(inject, moves, {"STUB_EXIT": "1"})
+    if first.returncode == 0 or os.path.exists(os.path.join(state, "done")):
+        errors.append("inject: a failed backfill exits 0 or leaves its done mark")
+    second = run_wrapper(inject, moves)
+    calls = open(log).read() if os.path.exists(log) else ""
+    if second.returncode != 0 or not os.path.exists(os.path.join(state, "done")) or calls.count("inject ") != 2:
+        errors.append(f"inject: a successful backfill does not leave its mark ({second.stderr})")
+    third = run_wrapper(inject, moves)
+    if third.returncode != 0 or open(log).read().count("inject ") != 2 or "already written" not in third.stderr:
+        errors.append("inject: a second run backfills again instead of skipping")
+    os.remove(log)
+    token = os.path.join(tmp, "alerts-token")
+    with open(token, "w") as f:
+        f.write("scoped-alerts-token")
+    alert = services["init-alert"]
+    out = run_wrapper(alert, {"/run/influx/alerts/token": token, "/usr/local/bin/telegraf-execd-alerts": stub})
+    calls = open(log).read() if os.path.exists(log) else ""
+    if out.returncode != 0 or "token=scoped-alerts-token" not in calls or "provision -config /etc/telegraf/alerts.toml" not in calls:
+        errors.append(f"init-alert: the provisioner does not get its token file as INFLUX_TOKEN ({calls!r}, {out.stderr})")
+    missing = run_wrapper(alert, {"/run/influx/alerts/token": token + ".missing", "/usr/local/bin/telegraf-execd-alerts": stub})
+    if missing.returncode == 0:
+        errors.append("init-alert: runs without its token file")
+
 # Every program a service runs from the image is a binary the image ships.
 for n, s in services.items():
     words = " ".join(str(a) for a in (s.get("entrypoint") or []) + (s.get("command") or []))
