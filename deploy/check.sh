@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# Validates deploy/compose.yaml without a Docker engine (CI runs this):
-#  1. with every required variable set (a temp .env made from .env.example), `config -q` passes;
-#  2. with any one required variable unset or empty, `config` fails naming it;
-#  3. the resolved file keeps the lab's security rules: pinned image tags (no `latest`),
-#     ports published on 127.0.0.1 only, Kafka brokers on internal networks without ports,
-#     no secret written into compose.yaml itself;
-#  4. Grafana's data source takes its token from the environment and every dashboard uses it.
+# Validates the deployment without a Docker engine (CI runs this):
+#  1. with a .env written by deploy/init-env.sh, `config -q` passes (EXPORTER=telegraf and
+#     standalone, profile tools); with any one required variable unset or empty, `config`
+#     fails naming it;
+#  2. deploy/lib/check_compose.py on the resolved files: pinned image tags, ports on 127.0.0.1
+#     only (brokers: their EXTERNAL listener only, advertised as that address), no secret in
+#     compose.yaml, the admin token only in influxdb and init-tokens, each scoped token volume
+#     read-only in its role's services only, the start order (init-tokens -> inject ->
+#     exporter), exactly one exporter for each EXPORTER value, every binary a service runs
+#     shipped by the image; Grafana's token file, data sources and weather_alert
+#     annotations; the Dockerfile's COPY sources in the build context;
+#  3. the deploy scripts' tests (deploy/tests/*.test.sh: init-env, init-tokens, backup and
+#     restore, TLS certificates), with stub commands where they would need Docker;
+#  4. the image's build command, deploy/build-binaries.sh, runs here (release build of the
+#     binaries the image ships, the same command and flags); each binary answers --help.
+#     `deploy/check.sh --skip-build` skips this step.
 # Needs: docker-compose (Debian package, `apt-get install -y --no-install-recommends
-# docker-compose`) and python3 with PyYAML (a dependency of that package).
+# docker-compose`), python3 with PyYAML (a dependency of that package), openssl, cargo.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
 compose="$here/compose.yaml"
 example="$here/.env.example"
+build=yes
+case "${1:-}" in
+  --skip-build) build=no ;;
+  '') ;;
+  *) echo "usage: deploy/check.sh [--skip-build]" >&2; exit 2 ;;
+esac
 command -v docker-compose >/dev/null || { echo "check.sh: docker-compose is not installed" >&2; exit 2; }
 
 work=$(mktemp -d)
@@ -21,14 +37,8 @@ trap 'rm -rf "$work"' EXIT
 mapfile -t required < <(grep -o '\${[A-Z0-9_]*:?' "$compose" | sed 's/^\${//; s/:?$//' | sort -u)
 [ ${#required[@]} -gt 0 ] || { echo "check.sh: compose.yaml requires no variable?" >&2; exit 1; }
 
-# A complete .env: the example's values, with a dummy for every empty one.
-while IFS= read -r line; do
-  case "$line" in
-    ''|'#'*) printf '%s\n' "$line" ;;
-    *=) printf '%scheck-%s\n' "$line" "$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')" ;;
-    *) printf '%s\n' "$line" ;;
-  esac
-done < "$example" > "$work/full.env"
+# A complete .env, as a user makes it.
+"$here/init-env.sh" "$work/full.env" > /dev/null
 
 # Compose reads the shell environment before --env-file: make sure it cannot mask a gap.
 unset_args=()
@@ -36,12 +46,18 @@ for name in "${required[@]}"; do
   unset_args+=(-u "$name")
   grep -q "^$name=" "$example" || { echo "FAIL: $name is required by compose.yaml but missing from .env.example" >&2; exit 1; }
 done
-dc() { env "${unset_args[@]}" docker-compose -f "$compose" --env-file "$1" "${@:2}"; }
+# dc ENV_FILE [-f OVERLAY] ARGS...
+dc() {
+  local files=(-f "$compose") envf=$1; shift
+  if [ "${1:-}" = -f ]; then files+=(-f "$2"); shift 2; fi
+  env "${unset_args[@]}" docker-compose "${files[@]}" --env-file "$envf" "$@"
+}
 
-echo "compose: config with a complete .env"
+echo "compose: config with a .env from deploy/init-env.sh"
 dc "$work/full.env" config -q
-dc "$work/full.env" --profile standalone config -q
-dc "$work/full.env" --profile standalone config > "$work/resolved.yaml"
+dc "$work/full.env" --profile tools config > "$work/resolved.yaml"
+sed 's/^EXPORTER=.*/EXPORTER=standalone/' "$work/full.env" > "$work/standalone.env"
+dc "$work/standalone.env" --profile tools config > "$work/resolved-standalone.yaml"
 
 for name in "${required[@]}"; do
   for how in unset empty; do
@@ -55,70 +71,42 @@ for name in "${required[@]}"; do
 done
 echo "compose: config fails fast for each of ${#required[@]} required variables (${required[*]})"
 
-python3 - "$work/resolved.yaml" "$compose" "$here/grafana" <<'PY'
-import glob, json, os, re, sys, yaml
+# The binaries the image ships: every binary of the telegraf-execd-* packages (as
+# deploy/build-binaries.sh builds them).
+(cd "$root" && cargo metadata --format-version 1 --no-deps --offline --locked) > "$work/metadata.json" \
+  || { echo "FAIL: cargo metadata failed" >&2; exit 1; }
+mapfile -t image_bins < <(python3 -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["packages"]:
+    for t in p["targets"]:
+        if "bin" in t["kind"] and p["name"].startswith("telegraf-execd-"): print(t["name"])' "$work/metadata.json")
+python3 "$here/lib/check_compose.py" "$work/resolved.yaml" "$work/resolved-standalone.yaml" \
+  "$compose" "$root" "${image_bins[*]}"
 
-resolved = yaml.safe_load(open(sys.argv[1]))
-raw = open(sys.argv[2]).read()
-errors = []
-services = resolved["services"]
-networks = resolved.get("networks", {})
+echo "compose: TLS overlay (compose.tls.yaml)"
+dc "$work/full.env" -f "$here/compose.tls.yaml" --profile tools config > "$work/resolved-tls.yaml"
+python3 "$here/lib/check_tls.py" "$work/resolved.yaml" "$work/resolved-tls.yaml"
 
-for name, svc in services.items():
-    image = svc.get("image", "")
-    if not image:
-        errors.append(f"{name}: no image")
-    else:
-        repo, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
-        if not tag or tag == "latest":
-            errors.append(f"{name}: image {image!r} is not pinned to a version tag")
-    for port in svc.get("ports", []):
-        host_ip = port.get("host_ip") if isinstance(port, dict) else str(port).split(":")[0]
-        if host_ip != "127.0.0.1":
-            errors.append(f"{name}: port {port} is not published on 127.0.0.1 only")
-    if name.startswith("kafka") and name != "kafdrop":
-        if svc.get("ports"):
-            errors.append(f"{name}: a broker publishes ports")
-        for net in svc.get("networks", {}):
-            if not networks.get(net, {}).get("internal"):
-                errors.append(f"{name}: broker on non-internal network {net}")
+# Lint of the deploy scripts (warnings and errors), where shellcheck is installed.
+if command -v shellcheck > /dev/null; then
+  (cd "$here" && shellcheck -x -S warning ./*.sh tls/*.sh lib/*.sh influxdb/*.sh && cd tests && shellcheck -x -S warning ./*.sh)
+  echo "shellcheck: deploy scripts clean"
+else
+  echo "shellcheck: not installed, deploy scripts not linted (apt-get install shellcheck)"
+fi
 
-# Secrets only ever come from variables: no literal value after a secret-looking key.
-for lineno, line in enumerate(raw.splitlines(), 1):
-    m = re.match(r"\s*([A-Z0-9_]*(PASSWORD|TOKEN|SECRET)[A-Z0-9_]*):\s*(.*)$", line)
-    if m and not m.group(3).startswith("${"):
-        errors.append(f"compose.yaml:{lineno}: {m.group(1)} is not taken from a variable")
-# Every variable is required: `${NAME}` or `${NAME:-default}` would silently start with a gap.
-for lineno, line in enumerate(raw.splitlines(), 1):
-    for ref in re.findall(r"\$\{([^}]*)\}", line):
-        if not re.fullmatch(r"[A-Z0-9_]+:\?.+", ref):
-            errors.append(f"compose.yaml:{lineno}: ${{{ref}}} is not a required variable (${{NAME:?message}})")
+for t in "$here"/tests/*.test.sh; do
+  bash "$t" > "$work/test.out" 2>&1 || { cat "$work/test.out" >&2; echo "FAIL: $t" >&2; exit 1; }
+  echo "deploy test: $(tail -n 1 "$work/test.out")"
+done
 
-# Grafana: the provisioned data source takes its token from the environment, and every
-# dashboard panel uses that data source.
-grafana = sys.argv[3]
-uids = set()
-for path in glob.glob(os.path.join(grafana, "provisioning", "datasources", "*.yaml")):
-    for ds in yaml.safe_load(open(path)).get("datasources", []):
-        uids.add(ds.get("uid"))
-        token = ds.get("secureJsonData", {}).get("token", "")
-        if token and not token.startswith("${"):
-            errors.append(f"{path}: data source token is not taken from the environment")
-dashboards = glob.glob(os.path.join(grafana, "dashboards", "*.json"))
-if not dashboards:
-    errors.append("no Grafana dashboard in deploy/grafana/dashboards")
-for path in dashboards:
-    dash = json.load(open(path))
-    for panel in dash.get("panels", []):
-        used = [panel.get("datasource", {}).get("uid")] + [t.get("datasource", {}).get("uid") for t in panel.get("targets", [])]
-        for uid in used:
-            if uid not in uids:
-                errors.append(f"{path}: panel {panel.get('title')!r} uses unknown data source {uid!r}")
-
-if errors:
-    print("\n".join("FAIL: " + e for e in errors), file=sys.stderr)
-    sys.exit(1)
-print(f"compose: {len(services)} services: images pinned, ports on 127.0.0.1, brokers internal, no literal secrets")
-print(f"grafana: {len(dashboards)} dashboard(s) on the provisioned data source {sorted(uids)}")
-PY
+if [ "$build" = yes ]; then
+  # The builder stage's command as the image runs it; the target folder is the caller's
+  # (CARGO_TARGET_DIR or target/), so CI builds the release binaries once.
+  echo "image: deploy/build-binaries.sh (release build of the binaries the image ships)"
+  "$here/build-binaries.sh" "$work/bin"
+  for bin in "$work"/bin/*; do
+    "$bin" --help > /dev/null || { echo "FAIL: $(basename "$bin") --help" >&2; exit 1; }
+  done
+  echo "image: built and ran --help of: $(cd "$work/bin" && echo *)"
+fi
 echo "deploy/check.sh: OK"

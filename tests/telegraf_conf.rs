@@ -6,6 +6,8 @@
 //! - `signal` values are exact, case-sensitive strings; the gather schedule is not doubled.
 //! - Each execd `command` names a binary that our workspace builds and config files that the
 //!   image contains; `deploy/Dockerfile` is the one table of container path <- repo file.
+//! - The file is read as compose's Telegraf loads it with `EXPORTER=telegraf`: `telegraf.conf`
+//!   followed by `deploy/telegraf/exporter-telegraf.conf` (the hosted bridge).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,10 +21,34 @@ use options::*;
 use support::*;
 
 /// Variables telegraf.conf may reference; each must be provided to the telegraf service.
-const EXPECTED_ENV: &[&str] = &["INFLUX_URL", "INFLUX_TOKEN", "INFLUX_ORG"];
+/// The InfluxDB token is not one of them: it comes from a secret store (a file).
+const EXPECTED_ENV: &[&str] = &["INFLUX_URL", "INFLUX_ORG"];
 
+/// The exporter stanza compose's Telegraf loads beside telegraf.conf when EXPORTER=telegraf.
+const EXPORTER_CONF: &str = "deploy/telegraf/exporter-telegraf.conf";
+
+/// The plugin tables as compose's Telegraf loads them; the secret stores are taken out (see
+/// [`load_secretstores`]).
 fn load_conf() -> (toml::Table, BTreeSet<String>) {
-    let (text, names) = substitute_env(&read_repo_file("telegraf.conf"));
+    let (mut table, names) = load_all();
+    table.remove("secretstores");
+    (table, names)
+}
+
+/// The `[[secretstores.*]]` tables of the configuration, under a `secretstores` key.
+fn load_secretstores() -> toml::Table {
+    let (table, _) = load_all();
+    let stores = table
+        .get("secretstores")
+        .cloned()
+        .expect("telegraf.conf has [[secretstores.*]]");
+    toml::Table::from_iter([("secretstores".to_owned(), stores)])
+}
+
+fn load_all() -> (toml::Table, BTreeSet<String>) {
+    // Telegraf appends the files' [[...]] tables in order, as TOML does for one document.
+    let text = read_repo_file("telegraf.conf") + "\n" + &read_repo_file(EXPORTER_CONF);
+    let (text, names) = substitute_env(&text);
     let table = text
         .parse::<toml::Table>()
         .unwrap_or_else(|e| panic!("telegraf.conf is not valid TOML after substitution: {e}"));
@@ -242,32 +268,27 @@ fn execd_commands_name_our_binaries_and_configs_in_the_image() {
     let bins = workspace_binaries();
     let by_dest: BTreeMap<&str, &ImageCopy> = copies.iter().map(|c| (c.dest.as_str(), c)).collect();
 
-    // The table itself: binaries come from the builder and are workspace bins it compiled,
-    // other files are repo files.
+    // The table itself: the builder's output folder of binaries, and repo files.
     for copy in &copies {
         if copy.from_builder {
-            let name = Path::new(&copy.source)
-                .file_name()
-                .unwrap()
-                .to_str()
-                .unwrap();
-            assert!(
-                bins.contains(name),
-                "Dockerfile copies `{name}`, not a workspace binary ({bins:?})"
-            );
-            assert!(
-                built.contains(name),
-                "Dockerfile copies `{name}` but the builder has no --bin {name}"
+            assert_eq!(
+                (copy.source.as_str(), copy.dest.as_str()),
+                (BUILDER_BIN_DIR, "/usr/local/bin/"),
+                "the builder's binaries go to /usr/local/bin/"
             );
         } else {
             let file = repo_root().join(&copy.source);
             assert!(
-                file.is_file(),
+                file.is_file() || pending_crate_file(&copy.source),
                 "Dockerfile copies {}, which is not in the repo",
                 copy.source
             );
         }
     }
+    assert!(
+        !built.is_empty() && built.iter().all(|b| bins.contains(b)),
+        "image binaries {built:?} are workspace binaries"
+    );
     assert_eq!(
         by_dest
             .get("/etc/telegraf/telegraf.conf")
@@ -278,14 +299,11 @@ fn execd_commands_name_our_binaries_and_configs_in_the_image() {
     for table in plugins(&conf, "inputs", "execd") {
         let command = str_array(table, "command", "[[inputs.execd]]");
         let program = command[0];
-        let copy = by_dest.get(program).unwrap_or_else(|| {
-            panic!("command {program} is not put into the image by deploy/Dockerfile")
-        });
-        assert!(
-            copy.from_builder,
-            "{program} must be built by the builder stage"
-        );
         let name = Path::new(program).file_name().unwrap().to_str().unwrap();
+        assert!(
+            program.starts_with("/usr/local/bin/") && built.contains(name),
+            "command {program} is not put into the image by deploy/Dockerfile (ships {built:?})"
+        );
         assert!(
             bins.contains(name),
             "{program}: no workspace binary `{name}`"
@@ -406,8 +424,8 @@ fn kafka_gets_weather_only_and_influxdb_gets_all() {
     assert_eq!(string(influx, "bucket", place), "weather");
     assert_eq!(
         string(influx, "token", place),
-        "dummy-influx_token",
-        "token comes from ${{INFLUX_TOKEN}}"
+        "@{influx:token}",
+        "token comes from the `influx` secret store"
     );
     assert_eq!(string(influx, "organization", place), "dummy-influx_org");
     assert_eq!(str_array(influx, "urls", place), ["dummy-influx_url"]);
@@ -468,21 +486,78 @@ fn referenced_variables_are_provided_to_telegraf() {
         "telegraf.conf references exactly the documented variables"
     );
     let compose = read_repo_file("deploy/compose.yaml");
-    let example = read_repo_file("deploy/.env.example");
     for name in &names {
         assert!(
             compose.contains(&format!("{name}:")),
             "deploy/compose.yaml does not set {name}"
         );
     }
-    // Secrets never sit in telegraf.conf or compose.yaml, only in the (gitignored) .env.
-    assert!(
-        example.contains("INFLUX_TOKEN="),
-        ".env.example documents INFLUX_TOKEN"
+}
+
+/// Telegraf's InfluxDB token is a file of its own token volume, read through the docker secret
+/// store; no token is in telegraf.conf, compose.yaml or any service environment but
+/// init-tokens' (the admin token, which only it and influxdb get).
+#[test]
+fn the_influxdb_token_is_telegrafs_own_file() {
+    let conf = load_secretstores();
+    let kinds = conf["secretstores"].as_table().expect("secretstores");
+    assert_eq!(kinds.keys().collect::<Vec<_>>(), ["docker"]);
+    let stores = plugins(&conf, "secretstores", "docker");
+    assert_eq!(stores.len(), 1, "one docker secret store");
+    let store = stores[0];
+    assert_options(
+        store,
+        "[[secretstores.docker]]",
+        &[SECRETSTORE_DOCKER_OPTIONS],
     );
+    assert_eq!(string(store, "id", "[[secretstores.docker]]"), "influx");
+    let path = string(store, "path", "[[secretstores.docker]]");
+    let compose = read_repo_file("deploy/compose.yaml");
     assert!(
-        compose.contains("${INFLUX_TOKEN:?"),
-        "compose requires INFLUX_TOKEN and fails fast"
+        compose.contains(&format!("- influx-token-telegraf:{path}:ro")),
+        "compose mounts Telegraf's token volume read-only at {path}"
+    );
+    let script = read_repo_file("deploy/influxdb/init-tokens.sh");
+    assert!(
+        script.contains("ensure telegraf --write-bucket \"$bucket_id\"\n"),
+        "init-tokens gives Telegraf a write-only token for the bucket"
+    );
+    let raw = read_repo_file("telegraf.conf");
+    assert!(
+        !raw.contains("INFLUX_TOKEN"),
+        "telegraf.conf reads no token variable"
+    );
+}
+
+/// The bridge exports a point once it is `lateness` old; Telegraf writes a gathered point to
+/// InfluxDB up to one flush (plus jitter) later, and the write may take the output's timeout.
+/// The deployed lateness must cover that, with 5 s to spare.
+#[test]
+fn deployed_lateness_covers_telegrafs_flush_and_write_timeout() {
+    let (conf, _) = load_conf();
+    let agent = conf["agent"].as_table().expect("[agent]");
+    let secs = |table: &toml::Table, key: &str, default: &str| {
+        let value = table.get(key).and_then(|v| v.as_str()).unwrap_or(default);
+        telegraf_execd::parse_go_duration(value)
+            .unwrap_or_else(|e| panic!("{key} = {value:?}: {e}"))
+            .as_secs_f64()
+    };
+    let influx = plugins(&conf, "outputs", "influxdb_v2");
+    let delivery = secs(agent, "flush_interval", "10s")
+        + secs(agent, "flush_jitter", "0s")
+        + secs(agent, "collection_jitter", "0s")
+        + secs(influx[0], "timeout", "5s");
+    let (text, _) =
+        substitute_env_with(&read_repo_file("deploy/kafka-bridge.toml"), container_value);
+    let bridge = telegraf_execd_kafka_bridge::config::BridgeConfig::from_toml(
+        &text,
+        "deploy/kafka-bridge.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let lateness = bridge.lateness.as_secs_f64();
+    assert!(
+        lateness >= delivery + 5.0,
+        "deploy/kafka-bridge.toml: lateness {lateness}s < Telegraf's delivery bound {delivery}s + 5s"
     );
 }
 

@@ -187,3 +187,6 @@ pub const INFLUXDB_V2_OPTIONS: &[&str] = &[
     "concurrent_writes",
     "data_format",
 ];
+
+/// Docker secret store options. Source: `plugins/secretstores/docker/sample.conf` (v1.39).
+pub const SECRETSTORE_DOCKER_OPTIONS: &[&str] = &["id", "path", "dynamic"];
