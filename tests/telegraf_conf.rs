@@ -381,16 +381,16 @@ fn plugin_configs_in_the_image_load_with_the_plugins_own_loaders() {
 }
 
 #[test]
-fn kafka_gets_weather_only_and_influxdb_gets_all() {
+fn each_kafka_topic_gets_its_measurement_and_influxdb_gets_all() {
     let (conf, _) = load_conf();
     let kafka = plugins(&conf, "outputs", "kafka");
     let topics: Vec<&str> = kafka
         .iter()
         .map(|k| string(k, "topic", "[[outputs.kafka]]"))
         .collect();
-    assert_eq!(topics, ["weather-telegraf"]);
+    assert_eq!(topics, ["weather-telegraf", "weather-alerts"]);
     let compose = read_repo_file("deploy/compose.yaml");
-    for (kafka, measurement) in kafka.iter().zip(["weather"]) {
+    for (kafka, measurement) in kafka.iter().zip(["weather", "weather_alert"]) {
         let place = format!("[[outputs.kafka]] {}", string(kafka, "topic", ""));
         let place = place.as_str();
         assert_eq!(string(kafka, "routing_tag", place), "station");
