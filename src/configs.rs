@@ -56,6 +56,7 @@ pub fn weather_config(seed: u64, stations: &[Station]) -> String {
 ///     bootstrap_servers: "127.0.0.1:9092".into(),
 ///     lateness: Duration::from_secs(2),
 ///     log_level: telegraf_execd::logger::LogLevel::Info,
+///     startup_quiet_period: None,
 /// };
 /// let parsed = BridgeConfig::from_toml(&file.render(), "kafka-bridge.toml").unwrap();
 /// assert_eq!(parsed.topic, "weather");
@@ -75,6 +76,10 @@ pub struct BridgeFile {
     pub lateness: Duration,
     /// The bridge's stderr level.
     pub log_level: LogLevel,
+    /// `startup_quiet_period`; `None` keeps the bridge's default (30 s). The runner's own mock
+    /// cluster is new in each run, so no earlier producer can have requests in flight to it and
+    /// the runner sets zero there; on the user's brokers it keeps the guard.
+    pub startup_quiet_period: Option<Duration>,
 }
 
 impl BridgeFile {
@@ -92,11 +97,13 @@ impl BridgeFile {
     ///     bootstrap_servers: "k:9092".into(),
     ///     lateness: std::time::Duration::from_millis(1500),
     ///     log_level: telegraf_execd::logger::LogLevel::Debug,
+    ///     startup_quiet_period: Some(std::time::Duration::ZERO),
     /// };
     /// let text = file.render();
     /// assert!(text.contains(r#"lateness = "1.5s""#), "{text}");
     /// let parsed = telegraf_execd_kafka_bridge::config::BridgeConfig::from_toml(&text, "t").unwrap();
     /// assert_eq!(parsed.influxdb.database, "we\"ird");
+    /// assert!(parsed.startup_quiet_period.0.is_zero());
     /// ```
     pub fn render(&self) -> String {
         format!(
@@ -107,6 +114,7 @@ impl BridgeFile {
                kafka_timeout = \"60s\"\n  \
                poll_interval = \"10s\"\n  \
                log_level = {level}\n\
+             {quiet}\
              \n  [inputs.kafka_bridge.influxdb]\n    \
                  url = {url}\n    \
                  database = {db}\n    \
@@ -120,6 +128,13 @@ impl BridgeFile {
             url = quoted(&self.influx_url),
             db = quoted(&self.database),
             servers = quoted(&self.bootstrap_servers),
+            quiet = match self.startup_quiet_period {
+                Some(d) => format!(
+                    "  startup_quiet_period = {}\n",
+                    quoted(&format_go_duration(d))
+                ),
+                None => String::new(),
+            },
         )
     }
 }

@@ -200,6 +200,7 @@ async fn run(
         bootstrap_servers: bootstrap.clone(),
         lateness: args.lateness.0,
         log_level: args.log_level,
+        startup_quiet_period: mock.as_ref().map(|_| Duration::ZERO),
     }
     .render();
     BridgeConfig::from_toml(&text, &bridge_path.display().to_string())
