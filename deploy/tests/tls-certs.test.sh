@@ -50,8 +50,11 @@ kill "$server" 2> /dev/null || true; wait "$server" 2> /dev/null || true
 added() { diff "$1" "$2" | sed -n 's/^> //p' | grep -v '^ *## Added by deploy/tls/make-certs.sh' || true; }
 removed() { diff "$1" "$2" | grep -c '^<' || true; }
 root=$(dirname "$deploy_dir")
-check "telegraf.conf: only tls_ca added, twice" bash -c '[ "$0" = "$(printf "  tls_ca = \"/etc/lab-tls/ca.crt\"\n  tls_ca = \"/etc/lab-tls/ca.crt\"")" ] && [ "$1" = 0 ]' \
-  "$(added "$root/telegraf.conf" "$out/clients/telegraf.conf")" "$(removed "$root/telegraf.conf" "$out/clients/telegraf.conf")"
+# One tls_ca per output (outputs.influxdb_v2 and each outputs.kafka), nothing else.
+outputs=$(grep -c '^\[\[outputs\.' "$root/telegraf.conf")
+want_tls=$(for _ in $(seq "$outputs"); do echo '  tls_ca = "/etc/lab-tls/ca.crt"'; done)
+check "telegraf.conf: only tls_ca added, once per output ($outputs)" bash -c '[ "$0" = "$2" ] && [ "$1" = 0 ]' \
+  "$(added "$root/telegraf.conf" "$out/clients/telegraf.conf")" "$(removed "$root/telegraf.conf" "$out/clients/telegraf.conf")" "$want_tls"
 check "kafka-bridge.toml: tls_ca, security.protocol, ssl.ca.location added" bash -c '[ "$0" = "$(printf "    tls_ca = \"/etc/lab-tls/ca.crt\"\n    \"security.protocol\" = \"ssl\"\n    \"ssl.ca.location\" = \"/etc/lab-tls/ca.crt\"")" ] && [ "$1" = 0 ]' \
   "$(added "$deploy_dir/kafka-bridge.toml" "$out/clients/kafka-bridge.toml")" "$(removed "$deploy_dir/kafka-bridge.toml" "$out/clients/kafka-bridge.toml")"
 check "TLS configs are valid TOML with the keys in the right tables" python3 - "$out/clients" <<'PY'

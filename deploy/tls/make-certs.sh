@@ -84,11 +84,17 @@ add_after() {
   [ "$(grep -cxF -- "$anchor" "$file")" = 1 ] || { echo "make-certs.sh: $file has no single line '$anchor'" >&2; exit 1; }
   awk -v anchor="$anchor" -v lines="$(printf '%s\n' "$@")" '{ print } $0 == anchor { print lines }' "$file"
 }
+# add_after_every FILE ANCHOR LINE...: the same after every line ANCHOR (at least one).
+add_after_every() {
+  local file=$1 anchor=$2; shift 2
+  grep -qxF -- "$anchor" "$file" || { echo "make-certs.sh: $file has no line '$anchor'" >&2; exit 1; }
+  awk -v anchor="$anchor" -v lines="$(printf '%s\n' "$@")" '{ print } $0 == anchor { print lines }' "$file"
+}
 tag="## Added by deploy/tls/make-certs.sh (deploy/compose.tls.yaml):"
-# Telegraf: both outputs trust the lab CA (tls_ca also turns TLS on for outputs.kafka).
+# Telegraf: every output trusts the lab CA (tls_ca also turns TLS on for each outputs.kafka).
 add_after "$here/../../telegraf.conf" "[[outputs.influxdb_v2]]" "  $tag InfluxDB serves https." "  tls_ca = \"$ca\"" \
   > "$tmp/telegraf.conf"
-add_after "$tmp/telegraf.conf" "[[outputs.kafka]]" "  $tag the brokers speak TLS." "  tls_ca = \"$ca\"" \
+add_after_every "$tmp/telegraf.conf" "[[outputs.kafka]]" "  $tag the brokers speak TLS." "  tls_ca = \"$ca\"" \
   > "$out/clients/telegraf.conf"
 # The bridge (and consume, create-topics): TLS to the brokers and to InfluxDB.
 add_after "$here/../kafka-bridge.toml" "  [inputs.kafka_bridge.influxdb]" "    $tag InfluxDB serves https." "    tls_ca = \"$ca\"" \
