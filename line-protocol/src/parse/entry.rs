@@ -4,13 +4,15 @@
 //! recycled) as it is parsed. Byte scanning is delegated to [`crate::scan`]; this module
 //! decides what the delimiters mean and which error a line gets.
 
+use std::borrow::Cow;
+
 use super::field::field;
 use super::input::{Failure, PResult, Src, bad_byte, fail, is_control, is_line_end, line_end};
 use super::pool::StringPool;
 use super::token::{Escaped, Token};
 use super::value;
 use crate::error::{Element, NumberError, ParseErrorKind};
-use crate::point::{Field, Point, Tag};
+use crate::point::{Field, FieldValue, Point, Tag};
 use crate::precision::Precision;
 use crate::scan::{self, Escapes, NameClass};
 
@@ -158,17 +160,13 @@ fn point_line<'a>(
     // `{"," tag}`, written as a loop rather than a nom fold so that each tag is stored as
     // soon as it is parsed: into the slot a previous point left, reusing its buffers.
     while let [b',', after @ ..] = i {
-        let (rest, (key, value)) = tag(src, after)?;
-        match point.tags.get_mut(filled.tags) {
-            Some(slot) => {
-                key.store(&mut slot.key, pool);
-                value.store(&mut slot.value, pool);
-            }
-            None => point.tags.push(Tag {
-                key: key.into_cow(pool),
-                value: value.into_cow(pool),
-            }),
+        if point.tags.len() == filled.tags {
+            point.tags.push(Tag {
+                key: Cow::Borrowed(""),
+                value: Cow::Borrowed(""),
+            });
         }
+        let (rest, ()) = tag(src, after, &mut point.tags[filled.tags], pool)?;
         filled.tags += 1;
         i = rest;
     }
@@ -183,19 +181,17 @@ fn point_line<'a>(
     }
     let mut i = &i[scan::spaces(i)..];
 
-    // `field {"," field}`, stored the same way.
+    // `field {"," field}`, each parsed straight into its slot (a fresh one holds no buffer):
+    // returning the scanned tokens to be stored here would move them through the stack.
     loop {
-        let (rest, (key, value)) = field(src, i, filled.fields == 0, newlines)?;
-        match point.fields.get_mut(filled.fields) {
-            Some(slot) => {
-                key.store(&mut slot.key, pool);
-                value.store(&mut slot.value, pool);
-            }
-            None => point.fields.push(Field {
-                key: key.into_cow(pool),
-                value: value.into_field_value(pool),
-            }),
+        if point.fields.len() == filled.fields {
+            point.fields.push(Field {
+                key: Cow::Borrowed(""),
+                value: FieldValue::Boolean(false),
+            });
         }
+        let slot = &mut point.fields[filled.fields];
+        let (rest, ()) = field(src, i, filled.fields == 0, newlines, slot, pool)?;
         filled.fields += 1;
         match rest {
             [b',', after @ ..] => i = after,
@@ -268,8 +264,14 @@ pub(super) fn name<'a>(
     }
 }
 
-/// `tag-key "=" tag-value`, just after its comma.
-fn tag<'a>(src: Src<'a>, i: &'a [u8]) -> PResult<'a, (Token<'a>, Token<'a>)> {
+/// `tag-key "=" tag-value`, just after its comma, stored into `slot` (the key may be stored
+/// before the value turns out bad; the caller drops such a slot).
+fn tag<'a>(
+    src: Src<'a>,
+    i: &'a [u8],
+    slot: &mut Tag<'a>,
+    pool: &mut StringPool,
+) -> PResult<'a, ()> {
     if matches!(i.first(), None | Some(b' ' | b'\r' | b'\n')) {
         return fail(i, ParseErrorKind::MissingTagKey);
     }
@@ -294,7 +296,9 @@ fn tag<'a>(src: Src<'a>, i: &'a [u8]) -> PResult<'a, (Token<'a>, Token<'a>)> {
         }
         return fail(v, ParseErrorKind::EmptyTagValue { key: key.to_text() });
     }
-    Ok((rest, (key, value)))
+    key.store(&mut slot.key, pool);
+    value.store(&mut slot.value, pool);
+    Ok((rest, ()))
 }
 
 /// `[-]digits` then spaces and the line end, scaled to nanoseconds with an overflow check.

@@ -2,19 +2,24 @@
 
 use super::entry::name;
 use super::input::{Failure, PResult, Src, bad_byte, fail, is_control, is_line_end};
-use super::token::{Escaped, Token, TypedValue, ValueToken};
+use super::pool::StringPool;
+use super::token::{Escaped, Token, TypedValue};
 use super::value;
 use crate::error::{Element, NumberError, ParseErrorKind};
+use crate::point::Field;
 use crate::scan::{self, NameClass};
 
-/// `field-key "=" field-value`; leaves the input at the byte after the value, which is
-/// checked to be `,`, SP, CR, LF or the end.
+/// `field-key "=" field-value`, stored into `slot`; leaves the input at the byte after the
+/// value, which is checked to be `,`, SP, CR, LF or the end. On error `slot` may hold part of
+/// the field (the caller drops it).
 pub(super) fn field<'a>(
     src: Src<'a>,
     i: &'a [u8],
     first: bool,
     newlines: &mut usize,
-) -> PResult<'a, (Token<'a>, ValueToken<'a>)> {
+    slot: &mut Field<'a>,
+    pool: &mut StringPool,
+) -> PResult<'a, ()> {
     let (r, key) = name(src, i, NameClass::Key, Element::FieldKey)?;
     if key.is_empty() {
         let kind = if first && is_line_end(i) {
@@ -37,7 +42,12 @@ pub(super) fn field<'a>(
         None | Some(b',' | b' ' | b'\r' | b'\n') => {
             return fail(v, ParseErrorKind::MissingFieldValue { key: key.to_text() });
         }
-        Some(b'"') => return string_value(src, v, key, newlines),
+        Some(b'"') => {
+            let (rest, text) = string_value(src, v, key, newlines)?;
+            key.store(&mut slot.key, pool);
+            text.store_string_value(&mut slot.value, pool);
+            return Ok((rest, ()));
+        }
         Some(b't' | b'T' | b'f' | b'F') => {
             let n = scan::value_end(v);
             match value::parse_bool(&v[..n]) {
@@ -66,7 +76,9 @@ pub(super) fn field<'a>(
             return fail(v, ParseErrorKind::UnknownValueType { key: key.to_text() });
         }
     };
-    Ok((rest, (key, ValueToken::Typed(value))))
+    key.store(&mut slot.key, pool);
+    value.store(&mut slot.value, pool);
+    Ok((rest, ()))
 }
 
 /// A numeric token: `i` suffix → integer, `u` → unsigned, else float. On error returns the
@@ -92,7 +104,7 @@ fn string_value<'a>(
     v: &'a [u8],
     key: Token<'a>,
     newlines: &mut usize,
-) -> PResult<'a, (Token<'a>, ValueToken<'a>)> {
+) -> PResult<'a, Token<'a>> {
     let content = &v[1..];
     let Some((s, escapes)) = scan::string_end_escapes(content) else {
         // Go scans to the end of the input looking for the closing quote, so nothing after
@@ -126,7 +138,7 @@ fn string_value<'a>(
     };
     *newlines += s.newlines;
     match after.first() {
-        None | Some(b',' | b' ' | b'\r' | b'\n') => Ok((after, (key, ValueToken::String(text)))),
+        None | Some(b',' | b' ' | b'\r' | b'\n') => Ok((after, text)),
         Some(&byte) => fail(
             after,
             ParseErrorKind::UnexpectedAfterField {

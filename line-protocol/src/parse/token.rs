@@ -86,15 +86,6 @@ impl<'a> Token<'a> {
     }
 }
 
-/// A field value as scanned: a string token or an already typed value.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum ValueToken<'a> {
-    /// A string value.
-    String(Token<'a>),
-    /// A float, integer, unsigned integer or boolean (never [`FieldValue::String`]).
-    Typed(TypedValue),
-}
-
 /// The non-string field values, which borrow nothing.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum TypedValue {
@@ -105,6 +96,17 @@ pub(super) enum TypedValue {
 }
 
 impl TypedValue {
+    /// Stores the value in `slot`; a string buffer the slot held goes to `pool`.
+    #[inline(always)]
+    pub(super) fn store(self, slot: &mut FieldValue<'_>, pool: &mut StringPool) {
+        if let FieldValue::String(_) = slot {
+            pool.give_value(std::mem::replace(slot, self.into_field_value()));
+        } else {
+            // Nothing to drop: the old value holds no buffer.
+            *slot = self.into_field_value();
+        }
+    }
+
     fn into_field_value<'a>(self) -> FieldValue<'a> {
         match self {
             TypedValue::Float(v) => FieldValue::Float(v),
@@ -115,25 +117,15 @@ impl TypedValue {
     }
 }
 
-impl<'a> ValueToken<'a> {
-    /// The field value, string buffers from `pool`.
+impl<'a> Token<'a> {
+    /// Stores the token as a string field value in `slot`, reusing a string buffer the slot
+    /// owns.
     #[inline]
-    pub(super) fn into_field_value(self, pool: &mut StringPool) -> FieldValue<'a> {
-        match self {
-            ValueToken::String(token) => FieldValue::String(token.into_cow(pool)),
-            ValueToken::Typed(value) => value.into_field_value(),
-        }
-    }
-
-    /// Stores the value in `slot`, reusing a string buffer the slot owns for a string value.
-    #[inline]
-    pub(super) fn store(self, slot: &mut FieldValue<'a>, pool: &mut StringPool) {
-        match (self, slot) {
-            (ValueToken::String(token), FieldValue::String(text)) => token.store(text, pool),
-            (value, slot) => {
-                let old = std::mem::replace(slot, value.into_field_value(pool));
-                pool.give_value(old);
-            }
+    pub(super) fn store_string_value(self, slot: &mut FieldValue<'a>, pool: &mut StringPool) {
+        match slot {
+            FieldValue::String(text) => self.store(text, pool),
+            // Nothing to drop: the old value holds no buffer.
+            slot => *slot = FieldValue::String(self.into_cow(pool)),
         }
     }
 }
@@ -180,9 +172,9 @@ mod tests {
     fn values_change_type_and_keep_string_buffers() {
         let mut pool = StringPool::default();
         let mut slot = FieldValue::String(Cow::Owned(String::with_capacity(64)));
-        ValueToken::Typed(TypedValue::Integer(3)).store(&mut slot, &mut pool);
+        TypedValue::Integer(3).store(&mut slot, &mut pool);
         assert_eq!(slot, FieldValue::Integer(3));
-        ValueToken::String(escaped("x\\,y rest of the line here")).store(&mut slot, &mut pool);
+        escaped("x\\,y rest of the line here").store_string_value(&mut slot, &mut pool);
         assert_eq!(slot, FieldValue::String("x,y".into()));
         assert!(matches!(slot, FieldValue::String(Cow::Owned(ref s)) if s.capacity() >= 64));
         assert_eq!(escaped("k\\=v").to_text(), "k=v");

@@ -158,10 +158,10 @@ pub(crate) fn write_name(
         return Ok(());
     }
     if bytes.len() <= SHORT / 2 {
-        return write_short_name::<{ SHORT / 2 + BLOCK }>(out, bytes, kind);
+        return write_short_name::<{ SHORT / 2 + BLOCK }, { SHORT + 2 * BLOCK }>(out, bytes, kind);
     }
     if bytes.len() <= SHORT {
-        return write_short_name::<{ SHORT + BLOCK }>(out, bytes, kind);
+        return write_short_name::<{ SHORT + BLOCK }, { 2 * SHORT + 2 * BLOCK }>(out, bytes, kind);
     }
     let class = table(kind);
     let mut copied = 0;
@@ -190,19 +190,18 @@ const BLOCK: usize = 16;
 /// blocks. Why: escaped names are short runs (`eu\ west\,x`), and one `extend_from_slice`
 /// per run costs a `memcpy` call each.
 ///
-/// `SIZE` is the stack buffer: the name's length rounded up to 16, plus one block (two sizes,
-/// so that short names do not pay for zeroing the larger buffer). Out of line: escape-free
-/// names, the common case, stay a short inlined path.
+/// `SIZE` is the stack copy of the name: its length rounded up to 16, plus one block (two
+/// sizes, so that short names do not pay for zeroing the larger buffer); `OUT`, at least twice
+/// `SIZE`, bounds the escaped bytes with a block of slack. Out of line: escape-free names, the
+/// common case, stay a short inlined path.
 #[inline(never)]
-fn write_short_name<const SIZE: usize>(
+fn write_short_name<const SIZE: usize, const OUT: usize>(
     out: &mut Vec<u8>,
     bytes: &[u8],
     kind: NameClass,
 ) -> Result<(), NameProblem> {
     let n = bytes.len();
-    // Zero padding: blocks may read past the name (and zero bytes are never escaped).
-    let mut src = [0u8; SIZE];
-    src[..n].copy_from_slice(bytes);
+    let src = padded::<SIZE>(bytes);
     let (escape, invalid) = scan::name_specials(&src[..SIZE - BLOCK], kind);
     let live = u64::MAX >> (64 - n);
     if invalid & live != 0 {
@@ -212,18 +211,56 @@ fn write_short_name<const SIZE: usize>(
             offset,
         });
     }
-    write_with_backslashes(out, &src, n, escape & live);
+    write_with_backslashes::<SIZE, OUT>(out, &src, n, escape & live);
     Ok(())
+}
+
+/// `bytes` (at most `SIZE - BLOCK` of them) at the start of a zeroed array: whole blocks, then
+/// the tail as two overlapping words, so that no copy has a variable length (a `memcpy` call).
+/// Zero padding: blocks may read past the text, and zero bytes are never escaped.
+#[inline(always)]
+fn padded<const SIZE: usize>(bytes: &[u8]) -> [u8; SIZE] {
+    let mut src = [0u8; SIZE];
+    let mut blocks = bytes.chunks_exact(BLOCK);
+    for (to, from) in src.chunks_exact_mut(BLOCK).zip(&mut blocks) {
+        to.copy_from_slice(from);
+    }
+    let tail = blocks.remainder();
+    let to = &mut src[bytes.len() - tail.len()..];
+    let t = tail.len();
+    if let (Some(head), Some(last)) = (tail.first_chunk::<8>(), tail.last_chunk::<8>()) {
+        to[..8].copy_from_slice(head);
+        to[t - 8..t].copy_from_slice(last);
+    } else if let (Some(head), Some(last)) = (tail.first_chunk::<4>(), tail.last_chunk::<4>()) {
+        to[..4].copy_from_slice(head);
+        to[t - 4..t].copy_from_slice(last);
+    } else if let [first, .., last] | [first @ last] = *tail {
+        to[0] = first;
+        to[t / 2] = tail[t / 2];
+        to[t - 1] = last;
+    }
+    src
 }
 
 /// Appends the first `n` bytes of `src` with a backslash before each byte whose bit is set in
 /// `escape`; `src` holds at least [`BLOCK`] bytes past them.
+///
+/// The output goes into `OUT` zeroed bytes appended to `out` (one fixed-size copy), as
+/// fixed-size blocks and single backslashes at known offsets, then `out` is cut back to the
+/// real end: no copy has a variable length, and no `Vec` bookkeeping runs per run.
 #[inline(always)]
-fn write_with_backslashes(out: &mut Vec<u8>, src: &[u8], n: usize, escape: u64) {
+fn write_with_backslashes<const SIZE: usize, const OUT: usize>(
+    out: &mut Vec<u8>,
+    src: &[u8; SIZE],
+    n: usize,
+    escape: u64,
+) {
+    const { assert!(OUT >= 2 * SIZE) };
     let start = out.len();
-    // Fixed-size blocks are appended and the length set back to the real end after each, so
-    // that no copy has a variable length (a `memcpy` call); one reservation covers them all.
-    out.reserve(n + escape.count_ones() as usize + BLOCK);
+    out.extend_from_slice(&[0u8; OUT]);
+    let Some(dst) = out.last_chunk_mut::<OUT>() else {
+        unreachable!("OUT bytes were just appended")
+    };
     let (mut j, mut k, mut m) = (0, 0, escape);
     loop {
         let end = if m == 0 {
@@ -231,18 +268,19 @@ fn write_with_backslashes(out: &mut Vec<u8>, src: &[u8], n: usize, escape: u64) 
         } else {
             m.trailing_zeros() as usize
         };
-        let mut from = k;
+        // The run `k..end` in blocks; a block's bytes past the run are overwritten next. In
+        // bounds: `end <= n <= SIZE - BLOCK`, and `j + (end - k) <= 2 * n`.
+        let (mut from, mut to) = (k, j);
         while from < end {
-            out.truncate(start + j + (from - k));
-            out.extend_from_slice(&src[from..from + BLOCK]);
+            dst[to..to + BLOCK].copy_from_slice(&src[from..from + BLOCK]);
             from += BLOCK;
+            to += BLOCK;
         }
         j += end - k;
         if m == 0 {
             break;
         }
-        out.truncate(start + j);
-        out.push(b'\\');
+        dst[j] = b'\\';
         j += 1;
         // The escaped byte starts the next run.
         k = end;
@@ -252,16 +290,15 @@ fn write_with_backslashes(out: &mut Vec<u8>, src: &[u8], n: usize, escape: u64) 
 }
 
 /// [`write_string`]'s raw-controls body for a string of at most [`SHORT`] bytes: `"` and `\`
-/// located with bit masks, the runs between them copied in blocks (as for names). `SIZE` as
-/// for [`write_short_name`].
+/// located with bit masks, the runs between them copied in blocks (as for names). `SIZE` and
+/// `OUT` as for [`write_short_name`].
 #[inline(never)]
-fn write_short_raw_string<const SIZE: usize>(out: &mut Vec<u8>, bytes: &[u8]) {
+fn write_short_raw_string<const SIZE: usize, const OUT: usize>(out: &mut Vec<u8>, bytes: &[u8]) {
     let n = bytes.len();
-    let mut src = [0u8; SIZE];
-    src[..n].copy_from_slice(bytes);
+    let src = padded::<SIZE>(bytes);
     let live = u64::MAX >> (64 - n);
     let escape = scan::string_specials(&src[..SIZE - BLOCK]) & live;
-    write_with_backslashes(out, &src, n, escape);
+    write_with_backslashes::<SIZE, OUT>(out, &src, n, escape);
 }
 
 /// How LF, CR and TAB inside string field values are written.
@@ -297,9 +334,9 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str, controls: ControlChars) {
     let bytes = s.as_bytes();
     if controls == ControlChars::Raw && !bytes.is_empty() && bytes.len() <= SHORT {
         if bytes.len() <= SHORT / 2 {
-            write_short_raw_string::<{ SHORT / 2 + BLOCK }>(out, bytes);
+            write_short_raw_string::<{ SHORT / 2 + BLOCK }, { SHORT + 2 * BLOCK }>(out, bytes);
         } else {
-            write_short_raw_string::<{ SHORT + BLOCK }>(out, bytes);
+            write_short_raw_string::<{ SHORT + BLOCK }, { 2 * SHORT + 2 * BLOCK }>(out, bytes);
         }
         out.push(b'"');
         return;
