@@ -27,8 +27,14 @@ use criterion::{Criterion, Throughput, criterion_group};
 use influxdb_http::{Api, ClientConfig, InfluxClient, TestInflux};
 use rdkafka::mocking::MockCluster;
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
+use telegraf_execd_kafka_bridge::config::KafkaProperties;
 use telegraf_execd_kafka_bridge::export::Exporter;
 use telegraf_execd_kafka_bridge::health::HealthStats;
+use telegraf_execd_kafka_bridge::kafka::producer_config;
+use telegraf_execd_kafka_bridge::partition::sarama_partition;
+use telegraf_execd_kafka_bridge::position::{
+    HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK,
+};
 use telegraf_execd_kafka_bridge::source::{MeasurementSchema, export_query};
 
 const CHILD: &str = "BRIDGE_BENCH_CHILD";
@@ -53,6 +59,30 @@ fn backlog() -> usize {
         .unwrap_or(1_000_000)
 }
 
+/// The `i`-th point of the backlog as a line-protocol line with its newline: station `i % 1000`,
+/// one second per 1000 points.
+fn weather_line(i: usize) -> String {
+    let station = i % STATIONS;
+    let t = T0 + (i / STATIONS) as i64 * 1_000_000_000;
+    let city = CITIES[station % CITIES.len()]
+        .replace(',', "\\,")
+        .replace(' ', "\\ ")
+        .replace('=', "\\=");
+    let x = (i % 997) as f64;
+    format!(
+        "weather,city={city},country=c{},station=st{station:04} temperature={:.2},humidity={:.1},pressure={:.2},wind_speed={:.1},wind_direction={}i,precipitation={:.1},dew_point={:.2},condition=\"{}\" {t}\n",
+        station % 7,
+        x / 20.0 - 10.0,
+        20.0 + (i % 800) as f64 / 10.0,
+        950.0 + x / 10.0,
+        (i % 300) as f64 / 10.0,
+        i % 360,
+        (i % 50) as f64 / 10.0,
+        x / 25.0 - 12.0,
+        if i % 3 == 0 { "light rain" } else { "clear" }
+    )
+}
+
 /// Seeds `n` points (1000 stations, one point per station per second, every weather field)
 /// into a fresh database.
 fn seed(url: &str, n: usize) -> String {
@@ -64,28 +94,7 @@ fn seed(url: &str, n: usize) -> String {
         .expect("create database");
     let mut body = Vec::with_capacity(50_000 * 250);
     for i in 0..n {
-        let station = i % STATIONS;
-        let t = T0 + (i / STATIONS) as i64 * 1_000_000_000;
-        let city = CITIES[station % CITIES.len()]
-            .replace(',', "\\,")
-            .replace(' ', "\\ ")
-            .replace('=', "\\=");
-        let x = (i % 997) as f64;
-        body.extend_from_slice(
-            format!(
-                "weather,city={city},country=c{},station=st{station:04} temperature={:.2},humidity={:.1},pressure={:.2},wind_speed={:.1},wind_direction={}i,precipitation={:.1},dew_point={:.2},condition=\"{}\" {t}\n",
-                station % 7,
-                x / 20.0 - 10.0,
-                20.0 + (i % 800) as f64 / 10.0,
-                950.0 + x / 10.0,
-                (i % 300) as f64 / 10.0,
-                i % 360,
-                (i % 50) as f64 / 10.0,
-                x / 25.0 - 12.0,
-                if i % 3 == 0 { "light rain" } else { "clear" }
-            )
-            .as_bytes(),
-        );
+        body.extend_from_slice(weather_line(i).as_bytes());
         if (i + 1) % 20_000 == 0 || i + 1 == n {
             rt.block_on(client.write(&body)).expect("seed write");
             body.clear();
@@ -225,6 +234,84 @@ fn create_topic(bootstrap: &str, topic: &str) {
     }
 }
 
+/// The Kafka side's ceiling: the backlog's messages (value, key, partition and the three
+/// headers as the bridge writes them, built beforehand) produced to `topic` by a plain rdkafka
+/// producer with the bridge's producer settings (idempotent, `acks=all`, same queue caps and
+/// linger), waiting only on librdkafka; returns the time until the last one is acknowledged.
+fn produce_plain(bootstrap: &str, topic: &str, messages: &[PlainMessage]) -> Duration {
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let mut properties = KafkaProperties::default();
+    properties.set("bootstrap.servers", bootstrap);
+    let producer: BaseProducer = producer_config(&properties)
+        .create()
+        .expect("plain producer");
+    let started = Instant::now();
+    for m in messages {
+        let headers = OwnedHeaders::new_with_capacity(3)
+            .insert(Header {
+                key: HEADER_MEASUREMENT,
+                value: Some("weather"),
+            })
+            .insert(Header {
+                key: HEADER_POSITION,
+                value: Some(m.position.as_str()),
+            })
+            .insert(Header {
+                key: HEADER_WATERMARK,
+                value: Some(m.position.as_str()),
+            });
+        let mut record = BaseRecord::to(topic)
+            .partition(m.partition)
+            .key(m.key.as_str())
+            .payload(m.value.as_str())
+            .headers(headers);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((e, back)) => {
+                    assert!(
+                        e.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::QueueFull),
+                        "plain produce: {e}"
+                    );
+                    record = back;
+                    producer.poll(Duration::from_millis(1));
+                }
+            }
+        }
+        producer.poll(Duration::ZERO);
+    }
+    producer
+        .flush(Duration::from_secs(120))
+        .expect("plain producer flush");
+    started.elapsed()
+}
+
+/// One message of the plain producer's run.
+struct PlainMessage {
+    partition: i32,
+    key: String,
+    value: String,
+    position: String,
+}
+
+fn plain_messages(n: usize) -> Vec<PlainMessage> {
+    (0..n)
+        .map(|i| {
+            let value = weather_line(i);
+            let series = &value[..value.find(" temperature=").expect("series key")];
+            let key = format!("st{:04}", i % STATIONS);
+            let t = T0 + (i / STATIONS) as i64 * 1_000_000_000;
+            PlainMessage {
+                partition: sarama_partition(key.as_bytes(), 4),
+                position: format!("{t} {series}"),
+                key,
+                value,
+            }
+        })
+        .collect()
+}
+
 /// What one export in a child process cost.
 struct ChildRun {
     elapsed: Duration,
@@ -281,6 +368,33 @@ fn own_cpu_time() -> Duration {
         .take(2)
         .filter_map(|v| v.parse::<u64>().ok())
         .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// User + system CPU time of this process's children named `name` (`influxd`, `tansu`), from
+/// `/proc`: what the peers spent beside the exporter, so a run can say who used the cores.
+fn children_cpu_time(name: &str) -> Duration {
+    let me = std::process::id().to_string();
+    let mut ticks = 0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if !head.ends_with(&format!("({name}")) {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // Fields 4 (ppid), 14 and 15 (utime, stime), counted from 1 including pid and comm.
+        if fields.get(1) == Some(&me.as_str()) {
+            ticks += fields[11..13]
+                .iter()
+                .filter_map(|v| v.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+    }
     Duration::from_millis(ticks * 10)
 }
 
@@ -408,11 +522,13 @@ fn bench_export(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
+                    let influxd_before = children_cpu_time("influxd");
                     let (took, bytes) = read_query_to_end(influx.url(), &form, accept);
                     eprintln!(
-                        "bridge bench: {name}: {n} points ({:.0} MB) in {took:?} = {:.0} points/s",
+                        "bridge bench: {name}: {n} points ({:.0} MB) in {took:?} = {:.0} points/s, influxd CPU {:.2} s",
                         bytes as f64 / 1e6,
-                        n as f64 / took.as_secs_f64()
+                        n as f64 / took.as_secs_f64(),
+                        (children_cpu_time("influxd") - influxd_before).as_secs_f64()
                     );
                     record(name, n as f64 / took.as_secs_f64());
                     total += took;
@@ -429,6 +545,35 @@ fn bench_export(c: &mut Criterion) {
         targets.push(("tansu", t.1.clone()));
     }
     let mut round = 0;
+    let messages = plain_messages(n);
+    for (name, bootstrap) in &targets {
+        let label = format!("plain_producer_{name}");
+        group.bench_function(format!("{label}_{n}_points"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    round += 1;
+                    let topic = format!("weather-bench-{round}");
+                    if *name == "mock_cluster" {
+                        cluster.create_topic(&topic, 4, 3).expect("topic");
+                    } else {
+                        create_topic(bootstrap, &topic);
+                    }
+                    let tansu_before = children_cpu_time("tansu");
+                    let took = produce_plain(bootstrap, &topic, &messages);
+                    eprintln!(
+                        "bridge bench: {label}: {n} messages in {took:?} = {:.0} messages/s, tansu CPU {:.2} s",
+                        n as f64 / took.as_secs_f64(),
+                        (children_cpu_time("tansu") - tansu_before).as_secs_f64()
+                    );
+                    record(&label, n as f64 / took.as_secs_f64());
+                    total += took;
+                }
+                total
+            })
+        });
+    }
+    drop(messages);
     for (name, bootstrap) in &targets {
         group.bench_function(format!("influxdb_to_{name}_{n}_points"), |b| {
             b.iter_custom(|iters| {
@@ -441,7 +586,10 @@ fn bench_export(c: &mut Criterion) {
                     } else {
                         create_topic(bootstrap, &topic);
                     }
+                    let peers_before = (children_cpu_time("influxd"), children_cpu_time("tansu"));
                     let run = export_in_child(influx.url(), &db, bootstrap, &topic, n);
+                    let influxd_cpu = children_cpu_time("influxd") - peers_before.0;
+                    let tansu_cpu = children_cpu_time("tansu") - peers_before.1;
                     let rate = n as f64 / run.elapsed.as_secs_f64();
 {
                         let mut f = figures.lock().unwrap();
@@ -449,10 +597,12 @@ fn bench_export(c: &mut Criterion) {
                     }
                     // CPU time is much less sensitive than wall time to what else the machine runs.
                     eprintln!(
-                        "bridge bench: {name}: {n} points in {:?} = {rate:.0} points/s, peak RSS {:.1} MB, exporter CPU {:.2} s",
+                        "bridge bench: {name}: {n} points in {:?} = {rate:.0} points/s, peak RSS {:.1} MB, exporter CPU {:.2} s, influxd CPU {:.2} s, tansu CPU {:.2} s",
                         run.elapsed,
                         run.peak_rss as f64 / 1048576.0,
-                        run.cpu.as_secs_f64()
+                        run.cpu.as_secs_f64(),
+                        influxd_cpu.as_secs_f64(),
+                        tansu_cpu.as_secs_f64()
                     );
                     record(name, rate);
                     total += run.elapsed;
@@ -470,6 +620,8 @@ fn bench_export(c: &mut Criterion) {
     for name in [
         "influxdb_ceiling_json",
         "influxdb_ceiling_msgpack",
+        "plain_producer_mock_cluster",
+        "plain_producer_tansu",
         "mock_cluster",
         "tansu",
     ] {

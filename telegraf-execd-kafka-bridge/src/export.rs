@@ -147,12 +147,27 @@ impl Exporter {
         let influx = influx_client(&config, influx_token).map_err(ExportError::InfluxConfig)?;
         let timeout = config.kafka_timeout.0;
         let started = Instant::now();
-        let partitions = {
-            let probe: rdkafka::producer::BaseProducer = client_config(&config.kafka)
-                .create()
-                .map_err(ExportError::Producer)?;
-            partition_count(probe.client(), &config.topic, timeout)?
-        };
+        let producer_settings = producer_config(&config.kafka);
+        // The tracker keeps no more messages than librdkafka's queue may hold.
+        let limit = producer_settings
+            .get("queue.buffering.max.messages")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000);
+        let tracker = Arc::new(Mutex::new(AckTracker::new(None).with_limit(limit)));
+        let failure = DeliveryFailure::default();
+        let context = DeliveryContext::new(
+            Arc::clone(&tracker),
+            Arc::clone(&stats),
+            Arc::clone(&failure),
+        );
+        // The producer comes first and sends nothing before the resume point is known: the
+        // idempotent producer acquires its producer id on a 500 ms timer once a broker
+        // connection is up, which the metadata request below opens, so that wait overlaps with
+        // reading the tails instead of stalling the first window (0.8 s against tansu).
+        let producer: ThreadedProducer<DeliveryContext> = producer_settings
+            .create_with_context(context)
+            .map_err(ExportError::Producer)?;
+        let partitions = partition_count(producer.client(), &config.topic, timeout)?;
         log::debug!("topic metadata in {:?}", started.elapsed());
         let tails = read_settled_tails(
             &client_config(&config.kafka),
@@ -173,24 +188,8 @@ impl Exporter {
                 config.topic
             ),
         }
-        let producer_settings = producer_config(&config.kafka);
-        // The tracker keeps no more messages than librdkafka's queue may hold.
-        let limit = producer_settings
-            .get("queue.buffering.max.messages")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(100_000);
-        let tracker = Arc::new(Mutex::new(
-            AckTracker::new(resume.watermark().cloned()).with_limit(limit),
-        ));
-        let failure = DeliveryFailure::default();
-        let context = DeliveryContext::new(
-            Arc::clone(&tracker),
-            Arc::clone(&stats),
-            Arc::clone(&failure),
-        );
-        let producer: ThreadedProducer<DeliveryContext> = producer_settings
-            .create_with_context(context)
-            .map_err(ExportError::Producer)?;
+        // Nothing was sent yet: the tracker starts over from the recovered watermark.
+        *lock(&tracker) = AckTracker::new(resume.watermark().cloned()).with_limit(limit);
         if let Some(w) = resume.watermark() {
             stats.advance_position(w.time);
         }
