@@ -11,7 +11,9 @@
 //! the ratio are printed at the end.
 //!
 //! Each export runs in a child process (this bench executable re-run in exporter mode) on a fresh
-//! topic, so the peak resident size (`VmHWM`) is the exporter's alone and starts from zero.
+//! topic, so the peak resident size (`VmHWM`) is the exporter's alone and starts from zero; each
+//! tansu sample gets a fresh tansu process too (its in-memory storage would otherwise hold every
+//! earlier sample's messages and slow down).
 //!
 //! `BRIDGE_BENCH_POINTS` sets the backlog (default 1,000,000); `BRIDGE_BENCH_KAFKA` adds
 //! librdkafka properties (`k=v,k=v`) to the exporter's config. Run with
@@ -166,6 +168,22 @@ fn read_query_to_end(url: &str, form: &str, accept: &str) -> (Duration, u64) {
 /// A tansu broker (in-memory storage) on a free port, killed on drop.
 struct Tansu(Child, String);
 
+/// The Kafka peers the bench exports to.
+#[derive(Clone, Copy)]
+enum Target {
+    MockCluster,
+    Tansu,
+}
+
+impl Target {
+    fn name(self) -> &'static str {
+        match self {
+            Target::MockCluster => "mock_cluster",
+            Target::Tansu => "tansu",
+        }
+    }
+}
+
 impl Drop for Tansu {
     fn drop(&mut self) {
         self.0.kill().ok();
@@ -173,7 +191,8 @@ impl Drop for Tansu {
     }
 }
 
-fn start_tansu() -> Option<Tansu> {
+/// Where tansu is: `TANSU_BIN`, else `tansu` on `PATH`; `None` (with a notice) when missing.
+fn tansu_binary() -> Option<std::path::PathBuf> {
     let bin = std::env::var_os("TANSU_BIN")
         .map(std::path::PathBuf::from)
         .or_else(|| {
@@ -181,14 +200,17 @@ fn start_tansu() -> Option<Tansu> {
                 .map(|d| d.join("tansu"))
                 .find(|p| p.is_file())
         });
-    let Some(bin) = bin else {
+    if bin.is_none() {
         eprintln!("bridge bench: tansu not installed (scripts/install-tansu.sh); skipping its run");
-        return None;
-    };
+    }
+    bin
+}
+
+/// A fresh tansu broker with in-memory storage on a free port.
+fn start_tansu(bin: &std::path::Path) -> Tansu {
     let port = TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
+        .and_then(|l| l.local_addr())
+        .expect("free port")
         .port();
     let url = format!("tcp://127.0.0.1:{port}");
     let child = Command::new(bin)
@@ -211,7 +233,7 @@ fn start_tansu() -> Option<Tansu> {
         assert!(Instant::now() < deadline, "tansu did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    Some(tansu)
+    tansu
 }
 
 /// Creates a 4-partition topic through the admin API.
@@ -539,33 +561,46 @@ fn bench_export(c: &mut Criterion) {
     }
 
     let cluster = MockCluster::new(3).expect("mock cluster");
-    let tansu = start_tansu();
-    let mut targets = vec![("mock_cluster", cluster.bootstrap_servers())];
-    if let Some(t) = &tansu {
-        targets.push(("tansu", t.1.clone()));
+    let tansu_bin = tansu_binary();
+    let mut targets = vec![Target::MockCluster];
+    if tansu_bin.is_some() {
+        targets.push(Target::Tansu);
     }
+    // A broker for one sample: the mock cluster is shared (it keeps nothing between topics that
+    // slows it down); tansu starts afresh each time, because its in-memory storage grows by every
+    // earlier sample's messages and it slows down with it (224k points/s on the first sample,
+    // 182k on the fifth), which a broker storing to disk does not.
+    let broker = |target: Target, topic: &str| -> (String, Option<Tansu>) {
+        match target {
+            Target::MockCluster => {
+                cluster.create_topic(topic, 4, 3).expect("topic");
+                (cluster.bootstrap_servers(), None)
+            }
+            Target::Tansu => {
+                let tansu = start_tansu(tansu_bin.as_deref().expect("tansu binary"));
+                create_topic(&tansu.1, topic);
+                (tansu.1.clone(), Some(tansu))
+            }
+        }
+    };
     let mut round = 0;
     let messages = plain_messages(n);
-    for (name, bootstrap) in &targets {
-        let label = format!("plain_producer_{name}");
+    for &target in &targets {
+        let label = format!("plain_producer_{}", target.name());
         group.bench_function(format!("{label}_{n}_points"), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     round += 1;
                     let topic = format!("weather-bench-{round}");
-                    if *name == "mock_cluster" {
-                        cluster.create_topic(&topic, 4, 3).expect("topic");
-                    } else {
-                        create_topic(bootstrap, &topic);
-                    }
-                    let tansu_before = children_cpu_time("tansu");
-                    let took = produce_plain(bootstrap, &topic, &messages);
+                    let (bootstrap, tansu) = broker(target, &topic);
+                    let took = produce_plain(&bootstrap, &topic, &messages);
                     eprintln!(
                         "bridge bench: {label}: {n} messages in {took:?} = {:.0} messages/s, tansu CPU {:.2} s",
                         n as f64 / took.as_secs_f64(),
-                        (children_cpu_time("tansu") - tansu_before).as_secs_f64()
+                        children_cpu_time("tansu").as_secs_f64()
                     );
+                    drop(tansu);
                     record(&label, n as f64 / took.as_secs_f64());
                     total += took;
                 }
@@ -574,24 +609,22 @@ fn bench_export(c: &mut Criterion) {
         });
     }
     drop(messages);
-    for (name, bootstrap) in &targets {
+    for &target in &targets {
+        let name = target.name();
         group.bench_function(format!("influxdb_to_{name}_{n}_points"), |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     round += 1;
                     let topic = format!("weather-bench-{round}");
-                    if *name == "mock_cluster" {
-                        cluster.create_topic(&topic, 4, 3).expect("topic");
-                    } else {
-                        create_topic(bootstrap, &topic);
-                    }
-                    let peers_before = (children_cpu_time("influxd"), children_cpu_time("tansu"));
-                    let run = export_in_child(influx.url(), &db, bootstrap, &topic, n);
-                    let influxd_cpu = children_cpu_time("influxd") - peers_before.0;
-                    let tansu_cpu = children_cpu_time("tansu") - peers_before.1;
+                    let (bootstrap, tansu) = broker(target, &topic);
+                    let influxd_before = children_cpu_time("influxd");
+                    let run = export_in_child(influx.url(), &db, &bootstrap, &topic, n);
+                    let influxd_cpu = children_cpu_time("influxd") - influxd_before;
+                    let tansu_cpu = children_cpu_time("tansu");
+                    drop(tansu);
                     let rate = n as f64 / run.elapsed.as_secs_f64();
-{
+                    {
                         let mut f = figures.lock().unwrap();
                         f.peak_rss = f.peak_rss.max(run.peak_rss);
                     }
