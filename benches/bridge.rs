@@ -10,13 +10,15 @@
 //! faster; the target is ≥ 80 % of the better of the two, and ≤ 32 MB peak RSS. The medians and
 //! the ratio are printed at the end.
 //!
-//! Each export runs in a child process (this bench executable re-run in exporter mode) on a fresh
-//! topic, so the peak resident size (`VmHWM`) is the exporter's alone and starts from zero; each
+//! Each export runs the `telegraf-execd-kafka-bridge` binary as users run it (built by cargo in
+//! the release profile; `run -config FILE`, health lines on stdout, stopped by closing its stdin)
+//! on a fresh topic, so the peak resident size (`VmHWM`) and CPU time are the exporter's alone; each
 //! tansu sample gets a fresh tansu process too (its in-memory storage would otherwise hold every
 //! earlier sample's messages and slow down).
 //!
 //! `BRIDGE_BENCH_POINTS` sets the backlog (default 1,000,000); `BRIDGE_BENCH_KAFKA` adds
-//! librdkafka properties (`k=v,k=v`) to the exporter's config. Run with
+//! librdkafka properties (`k=v,k=v`) to the exporter's config; `BRIDGE_BENCH_CHUNK_SIZE` sets
+//! `influxdb.chunk_size` for the bridge and the ceiling's query alike. Run with
 //! `cargo bench --bench bridge` (add `-- --warm-up-time 1 --measurement-time 3` for a short run).
 
 use std::io::{Read, Write};
@@ -30,8 +32,6 @@ use influxdb_http::{Api, ClientConfig, InfluxClient, TestInflux};
 use rdkafka::mocking::MockCluster;
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
 use telegraf_execd_kafka_bridge::config::KafkaProperties;
-use telegraf_execd_kafka_bridge::export::Exporter;
-use telegraf_execd_kafka_bridge::health::HealthStats;
 use telegraf_execd_kafka_bridge::kafka::producer_config;
 use telegraf_execd_kafka_bridge::partition::sarama_partition;
 use telegraf_execd_kafka_bridge::position::{
@@ -39,7 +39,6 @@ use telegraf_execd_kafka_bridge::position::{
 };
 use telegraf_execd_kafka_bridge::source::{MeasurementSchema, export_query};
 
-const CHILD: &str = "BRIDGE_BENCH_CHILD";
 const STATIONS: usize = 1000;
 /// City names as they come, several needing line-protocol escapes (space, comma, `=`).
 const CITIES: [&str; 8] = [
@@ -113,7 +112,7 @@ fn export_query_form(url: &str, db: &str) -> String {
     let schema = rt
         .block_on(MeasurementSchema::fetch(&client, db, "weather"))
         .expect("schema");
-    let chunk = BridgeConfig::default().influxdb.chunk_size;
+    let chunk = chunk_size();
     let q = export_query(&schema, db, "", None, i64::MAX - 1, "", chunk);
     let enc = |s: &str| -> String {
         s.bytes()
@@ -334,7 +333,7 @@ fn plain_messages(n: usize) -> Vec<PlainMessage> {
         .collect()
 }
 
-/// What one export in a child process cost.
+/// What one export by the bridge process cost.
 struct ChildRun {
     elapsed: Duration,
     /// Peak resident size in bytes.
@@ -343,45 +342,89 @@ struct ChildRun {
     cpu: Duration,
 }
 
-/// One export in a child process.
-fn export_in_child(url: &str, db: &str, bootstrap: &str, topic: &str, n: usize) -> ChildRun {
-    let exe = std::env::current_exe().expect("bench executable");
-    let out = Command::new(exe)
-        .env(CHILD, "1")
-        .env("BENCH_INFLUX_URL", url)
-        .env("BENCH_DB", db)
-        .env("BENCH_BOOTSTRAP", bootstrap)
-        .env("BENCH_TOPIC", topic)
-        .env("BENCH_POINTS", n.to_string())
-        .output()
-        .expect("spawn exporter child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "exporter child failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut fields = stdout.split_whitespace();
-    let nanos: u64 = fields
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("duration");
-    let hwm: u64 = fields.next().and_then(|v| v.parse().ok()).expect("VmHWM");
-    let cpu_ns: u64 = fields
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("CPU time");
-    ChildRun {
-        elapsed: Duration::from_nanos(nanos),
-        peak_rss: hwm,
-        cpu: Duration::from_nanos(cpu_ns),
-    }
+/// The bridge binary as users run it, built by cargo in this bench's (release) profile.
+fn bridge_binary() -> std::path::PathBuf {
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let package = "telegraf-execd-kafka-bridge";
+    escargot::CargoBuild::new()
+        .manifest_path(manifest)
+        .package(package)
+        .bin(package)
+        .current_release()
+        .run()
+        .unwrap_or_else(|e| panic!("building {package}: {e}"))
+        .path()
+        .to_path_buf()
 }
 
-/// This process's user + system CPU time, from `/proc/self/stat` (fields 14 and 15, in clock
-/// ticks of 1/100 s, the `USER_HZ` Linux exposes on every architecture it runs on).
-fn own_cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// One export by the bridge binary: `run -config FILE -poll_interval 10ms`, its health lines read
+/// until `points_exported` reaches `n`; then the process's peak RSS and CPU time are read from
+/// `/proc` and its stdin is closed, which stops it the way Telegraf does.
+fn export_in_child(
+    bin: &std::path::Path,
+    url: &str,
+    db: &str,
+    bootstrap: &str,
+    topic: &str,
+    n: usize,
+) -> ChildRun {
+    use std::io::BufRead;
+    let config =
+        std::env::temp_dir().join(format!("bridge-bench-{}-{topic}.toml", std::process::id()));
+    std::fs::write(&config, bridge_config(url, db, bootstrap, topic)).expect("write config");
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .arg("run")
+        .arg("-config")
+        .arg(&config)
+        .args(["-poll_interval", "10ms"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the bridge");
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut finished = None;
+    for line in stdout.lines() {
+        let line = line.expect("bridge stdout");
+        let exported: u64 = line
+            .split_once("points_exported=")
+            .and_then(|(_, rest)| rest.split_once('i'))
+            .and_then(|(v, _)| v.parse().ok())
+            .unwrap_or_else(|| panic!("not a health line: {line}"));
+        if exported >= n as u64 {
+            let elapsed = started.elapsed();
+            let (peak_rss, cpu) = process_usage(child.id());
+            finished = Some(ChildRun {
+                elapsed,
+                peak_rss,
+                cpu,
+            });
+            break;
+        }
+    }
+    drop(child.stdin.take());
+    let status = child.wait().expect("wait for the bridge");
+    std::fs::remove_file(&config).ok();
+    assert!(status.success(), "the bridge exited with {status}");
+    finished.expect("the bridge stopped before exporting the backlog")
+}
+
+/// A process's peak resident size (`VmHWM`, bytes) and user + system CPU time (all threads).
+fn process_usage(pid: u32) -> (u64, Duration) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    (hwm_kb * 1024, cpu_of_stat(&stat))
+}
+
+/// User + system CPU time from a `/proc/<pid>/stat` line: fields 14 and 15, in clock ticks of
+/// 1/100 s (the `USER_HZ` Linux exposes on every architecture it runs on).
+fn cpu_of_stat(stat: &str) -> Duration {
     // The command name (field 2) may hold spaces; the fields after it never do.
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let ticks: u64 = after_name
@@ -397,7 +440,7 @@ fn own_cpu_time() -> Duration {
 /// `/proc`: what the peers spent beside the exporter, so a run can say who used the cores.
 fn children_cpu_time(name: &str) -> Duration {
     let me = std::process::id().to_string();
-    let mut ticks = 0;
+    let mut total = Duration::ZERO;
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
@@ -405,19 +448,12 @@ fn children_cpu_time(name: &str) -> Duration {
         let Some((head, rest)) = stat.rsplit_once(')') else {
             continue;
         };
-        if !head.ends_with(&format!("({name}")) {
-            continue;
-        }
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // Fields 4 (ppid), 14 and 15 (utime, stime), counted from 1 including pid and comm.
-        if fields.get(1) == Some(&me.as_str()) {
-            ticks += fields[11..13]
-                .iter()
-                .filter_map(|v| v.parse::<u64>().ok())
-                .sum::<u64>();
+        // Field 4 is the parent's pid.
+        if head.ends_with(&format!("({name}")) && rest.split_whitespace().nth(1) == Some(&me) {
+            total += cpu_of_stat(&stat);
         }
     }
-    Duration::from_millis(ticks * 10)
+    total
 }
 
 /// `BRIDGE_BENCH_KAFKA="linger.ms=20,batch.size=2000000"` as lines of the `kafka` table, to
@@ -430,10 +466,17 @@ fn extra_kafka_properties() -> String {
         .collect()
 }
 
-/// Exporter mode: export the backlog, print `<ns> <peak RSS bytes> <CPU ns>`.
-fn child_main() {
-    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
-    let n: u64 = var("BENCH_POINTS").parse().expect("BENCH_POINTS");
+/// `influxdb.chunk_size` of the bridge and of the ceiling's query: `BRIDGE_BENCH_CHUNK_SIZE`,
+/// else the bridge's default.
+fn chunk_size() -> usize {
+    std::env::var("BRIDGE_BENCH_CHUNK_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BridgeConfig::default().influxdb.chunk_size)
+}
+
+/// The bridge's config for one export of the backlog to a fresh topic.
+fn bridge_config(url: &str, db: &str, bootstrap: &str, topic: &str) -> String {
     let text = format!(
         r#"[[inputs.kafka_bridge]]
   topic = "{topic}"
@@ -448,47 +491,16 @@ fn child_main() {
     database = "{db}"
     measurements = ["weather"]
     timeout = "60s"
+    chunk_size = {chunk}
   [inputs.kafka_bridge.kafka]
     "bootstrap.servers" = "{bootstrap}"
 {extra}"#,
-        topic = var("BENCH_TOPIC"),
-        url = var("BENCH_INFLUX_URL"),
-        db = var("BENCH_DB"),
-        bootstrap = var("BENCH_BOOTSTRAP"),
         extra = extra_kafka_properties(),
+        chunk = chunk_size(),
     );
-    let config = BridgeConfig::from_toml(&text, "bench").expect("bench config");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let stats = Arc::new(HealthStats::new());
-    let started = Instant::now();
-    let exporter = Exporter::connect(config, None, Arc::clone(&stats)).expect("connect");
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watcher = Arc::clone(&stats);
-    rt.block_on(async move {
-        let task = tokio::spawn(exporter.run(stop_rx));
-        while watcher.exported() < n {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let _ = stop_tx.send(true);
-        task.await.expect("exporter task").expect("export");
-    });
-    let elapsed = started.elapsed();
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm_kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0);
-    println!(
-        "{} {} {}",
-        elapsed.as_nanos(),
-        hwm_kb * 1024,
-        own_cpu_time().as_nanos()
-    );
+    // Checked here so a bad BRIDGE_BENCH_KAFKA fails before any run.
+    BridgeConfig::from_toml(&text, "bench").expect("bench config");
+    text
 }
 
 /// Per-run figures collected beside criterion's, for the medians and the ratio printed at the end.
@@ -560,6 +572,7 @@ fn bench_export(c: &mut Criterion) {
         });
     }
 
+    let bridge = bridge_binary();
     let cluster = MockCluster::new(3).expect("mock cluster");
     let tansu_bin = tansu_binary();
     let mut targets = vec![Target::MockCluster];
@@ -619,7 +632,7 @@ fn bench_export(c: &mut Criterion) {
                     let topic = format!("weather-bench-{round}");
                     let (bootstrap, tansu) = broker(target, &topic);
                     let influxd_before = children_cpu_time("influxd");
-                    let run = export_in_child(influx.url(), &db, &bootstrap, &topic, n);
+                    let run = export_in_child(&bridge, influx.url(), &db, &bootstrap, &topic, n);
                     let influxd_cpu = children_cpu_time("influxd") - influxd_before;
                     let tansu_cpu = children_cpu_time("tansu");
                     drop(tansu);
@@ -677,10 +690,6 @@ fn bench_export(c: &mut Criterion) {
 criterion_group!(benches, bench_export);
 
 fn main() {
-    if std::env::var_os(CHILD).is_some() {
-        child_main();
-        return;
-    }
     benches();
     criterion::Criterion::default()
         .configure_from_args()

@@ -22,11 +22,12 @@ use crate::health::HealthStats;
 /// the resident size low, and a short linger batches messages without adding much latency.
 ///
 /// Each queued message costs about 1 KB with its three headers and the ack tracker's entry, so
-/// the message cap bounds the exporter's memory: 20,000 (about 0.1 s of export at 200k
-/// points/s) kept the bridge bench's peak RSS under 52 MB in 33 runs, where 50,000 reached 85 MB,
-/// with the same throughput.
+/// the message cap bounds the exporter's memory: 5,000 (20 ms of export at 250k points/s, four
+/// times `linger.ms`) gave the bridge bench against tansu (1M points) 240k points/s at 27-31 MB
+/// peak RSS; 10,000 the same rate at 31-36 MB; 20,000 224k points/s at 45 MB (more memory
+/// touched per message, more CPU).
 const PRODUCER_DEFAULTS: [(&str, &str); 4] = [
-    ("queue.buffering.max.messages", "20000"),
+    ("queue.buffering.max.messages", "5000"),
     ("queue.buffering.max.kbytes", "16384"),
     ("linger.ms", "5"),
     ("client.id", "telegraf-execd-kafka-bridge"),
@@ -65,7 +66,7 @@ pub fn client_config(properties: &KafkaProperties) -> ClientConfig {
 /// assert_eq!(c.get("request.required.acks"), Some("all"));
 /// assert_eq!(c.get("acks"), None, "one spelling per property");
 /// assert_eq!(c.get("linger.ms"), Some("20"));
-/// assert_eq!(c.get("queue.buffering.max.messages"), Some("20000"));
+/// assert_eq!(c.get("queue.buffering.max.messages"), Some("5000"));
 /// ```
 pub fn producer_config(properties: &KafkaProperties) -> ClientConfig {
     let pinned = |key: &str| {

@@ -24,6 +24,20 @@ use telegraf_execd_kafka_bridge::timestamp::StartTime;
 use telegraf_execd_kafka_bridge::topics::create_topics;
 use telegraf_execd_kafka_bridge::verify::verify;
 
+// Unprefixed (see Cargo.toml): librdkafka's malloc/free are jemalloc's as well.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read at its start (`MALLOC_CONF` in the environment still overrides
+/// them). One arena: the bridge's threads hand every message from one to another (decode task,
+/// producer, librdkafka's broker and delivery threads), so per-thread arenas each kept their own
+/// freed pages; freed pages go back to the system after 100 ms instead of 10 s. Measured by
+/// `cargo bench --bench bridge` (tansu, 1M points): peak RSS 41-46 MB → 27-31 MB, same CPU.
+/// (jemalloc's documented way to set options at build time; nothing else defines the symbol.)
+#[allow(non_upper_case_globals, unsafe_code)]
+#[unsafe(export_name = "malloc_conf")]
+static malloc_conf: &[u8; 46] = b"narenas:1,dirty_decay_ms:100,muzzy_decay_ms:0\0";
+
 /// Exports InfluxDB points to Kafka exactly once (run by Telegraf's inputs.execd; stdout carries
 /// only the bridge's health metrics), creates the lab's topics, and reads topics back.
 ///
