@@ -167,6 +167,13 @@ fn read_query_to_end(url: &str, form: &str, accept: &str) -> (Duration, u64) {
 /// A tansu broker (in-memory storage) on a free port, killed on drop.
 struct Tansu(Child, String);
 
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        self.0.kill().ok();
+        self.0.wait().ok();
+    }
+}
+
 /// The Kafka peers the bench exports to.
 #[derive(Clone, Copy)]
 enum Target {
@@ -180,13 +187,6 @@ impl Target {
             Target::MockCluster => "mock_cluster",
             Target::Tansu => "tansu",
         }
-    }
-}
-
-impl Drop for Tansu {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
     }
 }
 
