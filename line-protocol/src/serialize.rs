@@ -35,6 +35,7 @@
 //! );
 //! ```
 
+mod check;
 mod error;
 mod escape;
 mod float;
@@ -42,9 +43,13 @@ mod float;
 use std::cell::Cell;
 use std::io;
 
+use check::{
+    check_comment, check_fields, check_measurement, check_value, field_key_element, name_error,
+    non_finite, sorted_tags, strictly_sorted, tag_key_element, tag_value_element,
+};
 pub use error::{Element, SerializeError, WriteError};
 pub use escape::ControlChars;
-use escape::{NameProblem, check_name, write_name, write_string};
+use escape::{check_name, write_name, write_string};
 pub use float::FloatFormat;
 use float::write_float;
 
@@ -323,14 +328,83 @@ impl Serializer {
         Ok(())
     }
 
+    /// Appends the point's series key (measurement and tags, escaped; tags sorted in canonical
+    /// and Telegraf mode), the bytes [`write`](Self::write) starts the line with. Followed by
+    /// [`write_fields_and_timestamp`](Self::write_fields_and_timestamp) it writes exactly what
+    /// `write` writes, so a caller serializing many points of one series can write the key once
+    /// and copy it. On error `out` is left as it was.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, Tag, serialize::Serializer};
+    /// let p = Point {
+    ///     measurement: "weather".into(),
+    ///     tags: vec![Tag::new("station", "s1"), Tag::new("city", "Le Mans")],
+    ///     fields: vec![Field::new("temp", 21.0)],
+    ///     timestamp: Some(5),
+    /// };
+    /// let s = Serializer::telegraf();
+    /// let mut key = Vec::new();
+    /// s.write_series_key(&p, &mut key).unwrap();
+    /// assert_eq!(key, b"weather,city=Le\\ Mans,station=s1");
+    /// let mut line = key.clone();
+    /// s.write_fields_and_timestamp(&p, &mut line).unwrap();
+    /// assert_eq!(line, s.to_vec(&p).unwrap());
+    /// ```
+    pub fn write_series_key(
+        &self,
+        point: &Point<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SerializeError> {
+        let start = out.len();
+        let result = self.write_key(point, out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// Appends the rest of the line after the series key: a space, the fields, the timestamp
+    /// (if any) and `\n` (see [`write_series_key`](Self::write_series_key)). Fails on what
+    /// [`write`](Self::write) fails on in those parts (no fields, a NaN, a bad field key); on
+    /// error `out` is left as it was.
+    ///
+    /// ```
+    /// use line_protocol::{Field, Point, serialize::Serializer};
+    /// let p = Point { measurement: "m".into(), fields: vec![Field::new("f", 1001.0)], timestamp: Some(7), ..Default::default() };
+    /// let mut out = b"m".to_vec();
+    /// Serializer::telegraf().write_fields_and_timestamp(&p, &mut out).unwrap();
+    /// assert_eq!(out, b"m f=1001 7\n");
+    /// let nan = Point { fields: vec![Field::new("f", f64::NAN)], ..p };
+    /// assert!(Serializer::telegraf().write_fields_and_timestamp(&nan, &mut out).is_err());
+    /// assert_eq!(out, b"m f=1001 7\n");
+    /// ```
+    pub fn write_fields_and_timestamp(
+        &self,
+        point: &Point<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SerializeError> {
+        let start = out.len();
+        let result = check_fields(point).and_then(|()| self.write_rest(point, out));
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
     /// Writes the line; on error `out` holds a partial line that the caller truncates.
     #[inline]
     fn write_line(&self, point: &Point<'_>, out: &mut Vec<u8>) -> Result<(), SerializeError> {
         check_fields(point)?;
+        self.write_key(point, out)?;
+        self.write_rest(point, out)
+    }
+
+    /// Measurement and tags; on error `out` holds a partial key.
+    #[inline]
+    fn write_key(&self, point: &Point<'_>, out: &mut Vec<u8>) -> Result<(), SerializeError> {
         check_comment(&point.measurement)?;
         write_name(out, &point.measurement, NameClass::Measurement)
             .map_err(|p| name_error(p, Element::Measurement))?;
-
         if !self.sort_tags || strictly_sorted(&point.tags) {
             for (index, tag) in point.tags.iter().enumerate() {
                 write_tag(out, index, tag)?;
@@ -340,7 +414,13 @@ impl Serializer {
                 write_tag(out, index, tag)?;
             }
         }
+        Ok(())
+    }
 
+    /// Fields, timestamp and newline (the caller checked that there are fields); on error
+    /// `out` holds a partial line.
+    #[inline]
+    fn write_rest(&self, point: &Point<'_>, out: &mut Vec<u8>) -> Result<(), SerializeError> {
         let mut separator = b' ';
         for (index, field) in point.fields.iter().enumerate() {
             out.push(separator);
@@ -419,106 +499,6 @@ fn estimated_len(point: &Point<'_>) -> usize {
         })
         .sum();
     point.measurement.len() + tags + fields + 22
-}
-
-fn strictly_sorted(tags: &[Tag<'_>]) -> bool {
-    tags.windows(2)
-        .all(|w| key_less(w[0].key.as_bytes(), w[1].key.as_bytes()))
-}
-
-/// `a < b` in byte order; tag keys usually differ in their first byte, which settles it
-/// without a `memcmp` call.
-#[inline]
-fn key_less(a: &[u8], b: &[u8]) -> bool {
-    match (a.first(), b.first()) {
-        (Some(x), Some(y)) if x != y => x < y,
-        _ => a < b,
-    }
-}
-
-/// Tags in key order with their original positions; errors on a repeated key. Only called for
-/// tags that are not already strictly sorted, so the common case allocates nothing.
-fn sorted_tags<'t, 'a>(tags: &'t [Tag<'a>]) -> Result<Vec<(usize, &'t Tag<'a>)>, SerializeError> {
-    let mut order: Vec<(usize, &Tag<'_>)> = tags.iter().enumerate().collect();
-    order.sort_by(|a, b| a.1.key.as_bytes().cmp(b.1.key.as_bytes()));
-    if let Some(w) = order.windows(2).find(|w| w[0].1.key == w[1].1.key) {
-        return Err(SerializeError::DuplicateTagKey {
-            key: w[0].1.key.to_string(),
-        });
-    }
-    Ok(order)
-}
-
-fn check_measurement(name: &str) -> Result<(), SerializeError> {
-    check_comment(name)?;
-    check_name(name, NameClass::Measurement).map_err(|p| name_error(p, Element::Measurement))
-}
-
-fn check_comment(name: &str) -> Result<(), SerializeError> {
-    if name.as_bytes().first() == Some(&b'#') {
-        return Err(SerializeError::CommentMeasurement {
-            name: name.to_string(),
-        });
-    }
-    Ok(())
-}
-
-fn check_fields(point: &Point<'_>) -> Result<(), SerializeError> {
-    if point.fields.is_empty() {
-        return Err(SerializeError::NoFields {
-            measurement: point.measurement.to_string(),
-        });
-    }
-    Ok(())
-}
-
-fn check_value(index: usize, field: &Field<'_>) -> Result<(), SerializeError> {
-    match field.value {
-        FieldValue::Float(v) if !v.is_finite() => Err(non_finite(index, field, v)),
-        _ => Ok(()),
-    }
-}
-
-fn non_finite(index: usize, field: &Field<'_>, value: f64) -> SerializeError {
-    SerializeError::NonFiniteFloat {
-        index,
-        key: field.key.to_string(),
-        value,
-    }
-}
-
-#[cold]
-fn name_error(problem: NameProblem, element: Element) -> SerializeError {
-    match problem {
-        NameProblem::Empty => SerializeError::Empty { element },
-        NameProblem::Nonprintable { byte, offset } => SerializeError::Nonprintable {
-            element,
-            byte,
-            offset,
-        },
-        NameProblem::TrailingBackslash => SerializeError::TrailingBackslash { element },
-    }
-}
-
-fn tag_key_element(index: usize, tag: &Tag<'_>) -> Element {
-    Element::TagKey {
-        index,
-        key: tag.key.to_string(),
-    }
-}
-
-fn tag_value_element(index: usize, tag: &Tag<'_>) -> Element {
-    Element::TagValue {
-        index,
-        key: tag.key.to_string(),
-    }
-}
-
-fn field_key_element(index: usize, field: &Field<'_>) -> Element {
-    Element::FieldKey {
-        index,
-        key: field.key.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -131,7 +131,15 @@ proptest! {
         prop_assert!(checks::same_point(&back, &p), "{:?}", String::from_utf8_lossy(&text));
         // fmt is idempotent: canonical(parse(canonical(x))) == canonical(x).
         let again = Serializer::canonical().to_vec(&back).unwrap();
-        prop_assert_eq!(again, text);
+        prop_assert_eq!(&again, &text);
+        // The series key written once and the rest of the line after it: the same bytes, in
+        // every mode (the Kafka bridge caches keys this way).
+        for s in [Serializer::canonical(), Serializer::telegraf(), Serializer::verbatim()] {
+            let mut split = Vec::new();
+            s.write_series_key(&shuffled, &mut split).unwrap();
+            s.write_fields_and_timestamp(&shuffled, &mut split).unwrap();
+            prop_assert_eq!(split, s.to_vec(&shuffled).unwrap());
+        }
     }
 
     /// Telegraf's float form over arbitrary bits: as long as Rust's `Display` (Go's `'f'`/-1

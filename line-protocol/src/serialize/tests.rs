@@ -14,8 +14,23 @@ fn point<'a>(
     }
 }
 
+/// `write_series_key` + `write_fields_and_timestamp` must write what `write` writes, and fail
+/// where it fails.
+fn assert_split_agrees(s: Serializer, p: &Point<'_>, whole: &Result<String, SerializeError>) {
+    let mut out = Vec::new();
+    let split = s
+        .write_series_key(p, &mut out)
+        .and_then(|()| s.write_fields_and_timestamp(p, &mut out));
+    match (whole, split) {
+        (Ok(line), Ok(())) => assert_eq!(out, line.as_bytes()),
+        (Err(_), Err(_)) => {}
+        (whole, split) => panic!("write gave {whole:?}, the split write {split:?}"),
+    }
+}
+
 fn canonical(p: &Point<'_>) -> Result<String, SerializeError> {
     let a = Serializer::canonical().to_string(p);
+    assert_split_agrees(Serializer::canonical(), p, &a);
     // `validate` must agree with `write` on every input the tests use.
     // (Compared as Debug text: NaN payloads are not `==` to themselves.)
     assert_eq!(
@@ -27,6 +42,7 @@ fn canonical(p: &Point<'_>) -> Result<String, SerializeError> {
 
 fn verbatim(p: &Point<'_>) -> Result<String, SerializeError> {
     let a = Serializer::verbatim().to_string(p);
+    assert_split_agrees(Serializer::verbatim(), p, &a);
     // (Compared as Debug text: NaN payloads are not `==` to themselves.)
     assert_eq!(
         format!("{:?}", Serializer::verbatim().validate(p)),
