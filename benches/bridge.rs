@@ -22,17 +22,19 @@
 //! `cargo bench --bench bridge` (add `-- --warm-up-time 1 --measurement-time 3` for a short run).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
+use execd_conformance::binaries::workspace_binary;
 use influxdb_http::{Api, ClientConfig, InfluxClient, TestInflux};
 use rdkafka::mocking::MockCluster;
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
 use telegraf_execd_kafka_bridge::config::KafkaProperties;
 use telegraf_execd_kafka_bridge::kafka::producer_config;
+use telegraf_execd_kafka_bridge::local_tansu::{LocalTansu, tansu_binary};
 use telegraf_execd_kafka_bridge::partition::sarama_partition;
 use telegraf_execd_kafka_bridge::position::{
     HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK,
@@ -164,16 +166,6 @@ fn read_query_to_end(url: &str, form: &str, accept: &str) -> (Duration, u64) {
     (started.elapsed(), total)
 }
 
-/// A tansu broker (in-memory storage) on a free port, killed on drop.
-struct Tansu(Child, String);
-
-impl Drop for Tansu {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
 /// The Kafka peers the bench exports to.
 #[derive(Clone, Copy)]
 enum Target {
@@ -188,51 +180,6 @@ impl Target {
             Target::Tansu => "tansu",
         }
     }
-}
-
-/// Where tansu is: `TANSU_BIN`, else `tansu` on `PATH`; `None` (with a notice) when missing.
-fn tansu_binary() -> Option<std::path::PathBuf> {
-    let bin = std::env::var_os("TANSU_BIN")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|d| d.join("tansu"))
-                .find(|p| p.is_file())
-        });
-    if bin.is_none() {
-        eprintln!("bridge bench: tansu not installed (scripts/install-tansu.sh); skipping its run");
-    }
-    bin
-}
-
-/// A fresh tansu broker with in-memory storage on a free port.
-fn start_tansu(bin: &std::path::Path) -> Tansu {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let url = format!("tcp://127.0.0.1:{port}");
-    let child = Command::new(bin)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-        ])
-        .args(["--storage-engine", "memory://tansu/"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tansu");
-    let tansu = Tansu(child, format!("127.0.0.1:{port}"));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&tansu.1).is_err() {
-        assert!(Instant::now() < deadline, "tansu did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    tansu
 }
 
 /// Creates a 4-partition topic through the admin API.
@@ -340,21 +287,6 @@ struct ChildRun {
     peak_rss: u64,
     /// User + system CPU time of the whole exporter process (all threads, librdkafka's too).
     cpu: Duration,
-}
-
-/// The bridge binary as users run it, built by cargo in this bench's (release) profile.
-fn bridge_binary() -> std::path::PathBuf {
-    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
-    let package = "telegraf-execd-kafka-bridge";
-    escargot::CargoBuild::new()
-        .manifest_path(manifest)
-        .package(package)
-        .bin(package)
-        .current_release()
-        .run()
-        .unwrap_or_else(|e| panic!("building {package}: {e}"))
-        .path()
-        .to_path_buf()
 }
 
 /// One export by the bridge binary: `run -config FILE -poll_interval 10ms`, its health lines read
@@ -572,27 +504,30 @@ fn bench_export(c: &mut Criterion) {
         });
     }
 
-    let bridge = bridge_binary();
+    // The bridge binary as users run it, built by cargo in this bench's (release) profile.
+    let bridge = workspace_binary("telegraf-execd-kafka-bridge", "telegraf-execd-kafka-bridge")
+        .unwrap_or_else(|e| panic!("{e}"));
     let cluster = MockCluster::new(3).expect("mock cluster");
-    let tansu_bin = tansu_binary();
     let mut targets = vec![Target::MockCluster];
-    if tansu_bin.is_some() {
+    if tansu_binary().is_some() {
         targets.push(Target::Tansu);
+    } else {
+        eprintln!("bridge bench: tansu not installed (scripts/install-tansu.sh); skipping its run");
     }
     // A broker for one sample: the mock cluster is shared (it keeps nothing between topics that
     // slows it down); tansu starts afresh each time, because its in-memory storage grows by every
     // earlier sample's messages and it slows down with it (224k points/s on the first sample,
     // 182k on the fifth), which a broker storing to disk does not.
-    let broker = |target: Target, topic: &str| -> (String, Option<Tansu>) {
+    let broker = |target: Target, topic: &str| -> (String, Option<LocalTansu>) {
         match target {
             Target::MockCluster => {
                 cluster.create_topic(topic, 4, 3).expect("topic");
                 (cluster.bootstrap_servers(), None)
             }
             Target::Tansu => {
-                let tansu = start_tansu(tansu_bin.as_deref().expect("tansu binary"));
-                create_topic(&tansu.1, topic);
-                (tansu.1.clone(), Some(tansu))
+                let tansu = LocalTansu::start().expect("start tansu");
+                create_topic(tansu.bootstrap(), topic);
+                (tansu.bootstrap().to_owned(), Some(tansu))
             }
         }
     };

@@ -2,7 +2,9 @@
 //!
 //! The binaries live in other packages of the workspace, so Cargo's `CARGO_BIN_EXE_*` does not
 //! reach them; `escargot` runs `cargo build -p <package> --bin <bin>` with the `CARGO` that runs
-//! the tests and reports the executable's path (same target dir, same profile).
+//! the test or bench and reports the executable's path (same target dir, and the profile of the
+//! running test or bench: release when it was built without debug assertions, as by
+//! `cargo bench`, else debug).
 
 use std::path::PathBuf;
 
@@ -24,7 +26,9 @@ pub struct BinaryError {
     pub message: String,
 }
 
-/// Builds `bin` of workspace package `package` (debug profile) and returns its path.
+/// Builds `bin` of workspace package `package` in the profile of the running test or bench
+/// (release when it was built without debug assertions, as by `cargo bench`, else debug) and
+/// returns its path.
 ///
 /// ```no_run
 /// let path = execd_conformance::binaries::workspace_binary(
@@ -42,6 +46,7 @@ pub fn workspace_binary(package: &str, bin: &str) -> Result<PathBuf, BinaryError
         .manifest_path(manifest)
         .package(package)
         .bin(bin)
+        .current_release()
         .run()
         .map_err(|e| error(e.to_string()))?;
     let path = run.path().to_path_buf();

@@ -26,6 +26,7 @@
 //! - [`late`]: finding points written into already-exported time ranges.
 //! - [`topics`]: `create-topics` through the admin API.
 //! - [`health`]: the `kafka_bridge` health metrics.
+//! - `local_tansu` (feature `test-broker`): a throw-away tansu broker for tests and benchmarks.
 
 pub mod checkpoint;
 pub mod config;
@@ -34,6 +35,8 @@ pub mod export;
 pub mod health;
 pub mod kafka;
 pub mod late;
+#[cfg(feature = "test-broker")]
+pub mod local_tansu;
 pub mod message;
 pub mod partition;
 pub mod position;

@@ -3,97 +3,19 @@
 //! with the configs set at creation) and a cross-process export checked by the binary's own
 //! `consume --verify`.
 //!
-//! tansu comes from `scripts/install-tansu.sh`; tests find it via `TANSU_BIN` or `PATH`, fail
-//! without it when `influxdb_http::services_required()` (`WEATHER_REQUIRE_SERVICES=1` or `CI`),
-//! and skip with a notice otherwise.
+//! tansu comes from `scripts/install-tansu.sh`; tests start it through the crate's
+//! `local_tansu` (feature `test-broker`), which finds it via `TANSU_BIN` or `PATH`, fails without
+//! it when `influxdb_http::services_required()` (`WEATHER_REQUIRE_SERVICES=1` or `CI`), and skips
+//! with a notice otherwise.
 
 mod common;
 mod tls_proxy;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::net::TcpListener;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use common::*;
-
-/// A tansu broker on a free loopback port, killed on drop.
-struct Tansu {
-    child: Child,
-    bootstrap: String,
-}
-
-impl Drop for Tansu {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-fn tansu_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("TANSU_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("tansu"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            !influxdb_http::services_required(),
-            "tansu not found and services are required (WEATHER_REQUIRE_SERVICES or CI): \
-             run scripts/install-tansu.sh or set TANSU_BIN"
-        );
-        eprintln!("notice: tansu not installed (scripts/install-tansu.sh); skipping");
-    }
-    found
-}
-
-fn start_tansu() -> Option<Tansu> {
-    start_tansu_advertising(None)
-}
-
-/// tansu listening on a free loopback port and telling clients to connect to `advertised`
-/// (default: that port), e.g. a TLS terminator's port in front of it.
-fn start_tansu_advertising(advertised: Option<u16>) -> Option<Tansu> {
-    let bin = tansu_bin()?;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("tcp://127.0.0.1:{port}");
-    let advertised = format!("tcp://127.0.0.1:{}", advertised.unwrap_or(port));
-    let child = Command::new(bin)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &advertised,
-        ])
-        .args(["--storage-engine", "memory://tansu/"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tansu");
-    let tansu = Tansu {
-        child,
-        bootstrap: format!("127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(&tansu.bootstrap).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tansu did not listen on {}",
-            tansu.bootstrap
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(tansu)
-}
 
 fn bridge(args: &[&str]) -> Output {
     Command::new(BIN)
@@ -120,8 +42,8 @@ fn text(o: &Output) -> String {
 
 #[test]
 fn create_topics_is_idempotent_and_names_a_mismatch() {
-    let Some(tansu) = start_tansu() else { return };
-    let first = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    let Some(tansu) = tansu() else { return };
+    let first = bridge(&["create-topics", "--bootstrap-servers", tansu.bootstrap()]);
     assert!(first.status.success(), "{}", text(&first));
     let out = String::from_utf8_lossy(&first.stdout);
     assert!(
@@ -135,7 +57,7 @@ fn create_topics_is_idempotent_and_names_a_mismatch() {
         "{out}"
     );
 
-    let again = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    let again = bridge(&["create-topics", "--bootstrap-servers", tansu.bootstrap()]);
     assert!(again.status.success(), "{}", text(&again));
     let out = String::from_utf8_lossy(&again.stdout);
     assert!(
@@ -161,7 +83,7 @@ fn create_topics_is_idempotent_and_names_a_mismatch() {
         "-config",
         config,
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
     ]);
     assert_eq!(mismatch.status.code(), Some(1), "{}", text(&mismatch));
     let err = String::from_utf8_lossy(&mismatch.stderr);
@@ -176,7 +98,7 @@ fn create_topics_is_idempotent_and_names_a_mismatch() {
 
 #[test]
 fn create_topics_compares_the_configs_of_an_existing_topic() {
-    let Some(tansu) = start_tansu() else { return };
+    let Some(tansu) = tansu() else { return };
     let dir = tempfile::tempdir().unwrap();
     let weather = |min_isr: &str| {
         format!(
@@ -191,7 +113,7 @@ fn create_topics_compares_the_configs_of_an_existing_topic() {
         "-config",
         &isr1,
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
     ]);
     assert!(made.status.success(), "{}", text(&made));
     assert!(
@@ -211,12 +133,12 @@ fn create_topics_compares_the_configs_of_an_existing_topic() {
         "-config",
         &plain,
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
     ]);
     assert!(made.status.success(), "{}", text(&made));
 
     // The lab's defaults ask for min.insync.replicas=2: an error naming topic, key and values.
-    let lab = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    let lab = bridge(&["create-topics", "--bootstrap-servers", tansu.bootstrap()]);
     assert_eq!(lab.status.code(), Some(1), "{}", text(&lab));
     let err = String::from_utf8_lossy(&lab.stderr);
     assert!(
@@ -235,7 +157,7 @@ fn create_topics_compares_the_configs_of_an_existing_topic() {
         "-config",
         &isr1,
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
     ]);
     assert!(again.status.success(), "{}", text(&again));
     assert!(
@@ -257,7 +179,7 @@ fn create_topics_compares_the_configs_of_an_existing_topic() {
         "-config",
         &wants_isr,
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
     ]);
     assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
     let err = String::from_utf8_lossy(&missing.stderr);
@@ -271,7 +193,7 @@ fn create_topics_compares_the_configs_of_an_existing_topic() {
 
 #[test]
 fn export_to_a_separate_broker_process_verifies_clean() {
-    let Some(tansu) = start_tansu() else { return };
+    let Some(tansu) = tansu() else { return };
     let Some(influx) = influx() else { return };
     let rt = runtime();
     let (client, db) = fresh_database(&rt, influx.url(), "tansu");
@@ -282,10 +204,10 @@ fn export_to_a_separate_broker_process_verifies_clean() {
         &weather_lines(1_700_000_000_000_000_000, n, 6),
     );
 
-    let created = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    let created = bridge(&["create-topics", "--bootstrap-servers", tansu.bootstrap()]);
     assert!(created.status.success(), "{}", text(&created));
     let dir = tempfile::tempdir().unwrap();
-    let config = BridgeFile::new(influx.url(), &db, &tansu.bootstrap, "weather").write(dir.path());
+    let config = BridgeFile::new(influx.url(), &db, tansu.bootstrap(), "weather").write(dir.path());
     let mut run = Bridge::start(&config);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -345,7 +267,8 @@ fn export_to_a_separate_broker_process_verifies_clean() {
 fn export_over_tls_to_influxdb_and_kafka_verifies_clean() {
     let ca = influxdb_http::TestCa::new().expect("a test CA (Debian package openssl)");
     let tls_port = TcpListener::bind("127.0.0.1:0").unwrap();
-    let Some(tansu) = start_tansu_advertising(Some(tls_port.local_addr().unwrap().port())) else {
+    let advertised = tls_port.local_addr().unwrap().to_string();
+    let Some(tansu) = tansu_advertising(&advertised) else {
         return;
     };
     let Some(influx) = influxdb_http::TestInflux::start_https(&ca.server_pem(), &ca.server_key())
@@ -355,7 +278,7 @@ fn export_over_tls_to_influxdb_and_kafka_verifies_clean() {
     };
     let proxy = tls_proxy::TlsProxy::start(
         tls_port,
-        tansu.bootstrap.parse().unwrap(),
+        tansu.bootstrap().parse().unwrap(),
         &ca.server_pem(),
         &ca.server_key(),
     );
@@ -486,10 +409,10 @@ fn export_over_tls_to_influxdb_and_kafka_verifies_clean() {
 #[test]
 fn consume_reads_a_zstd_topic_from_a_broker_process() {
     use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-    let Some(tansu) = start_tansu() else { return };
-    let created = bridge(&["create-topics", "--bootstrap-servers", &tansu.bootstrap]);
+    let Some(tansu) = tansu() else { return };
+    let created = bridge(&["create-topics", "--bootstrap-servers", tansu.bootstrap()]);
     assert!(created.status.success(), "{}", text(&created));
-    let producer: BaseProducer = kafka(&tansu.bootstrap)
+    let producer: BaseProducer = kafka(tansu.bootstrap())
         .set("compression.codec", "zstd")
         .set("linger.ms", "20")
         .create()
@@ -511,7 +434,7 @@ fn consume_reads_a_zstd_topic_from_a_broker_process() {
     let read = bridge(&[
         "consume",
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
         "--topic",
         "weather-telegraf",
     ]);
@@ -524,7 +447,7 @@ fn consume_reads_a_zstd_topic_from_a_broker_process() {
     let stats = bridge(&[
         "consume",
         "--bootstrap-servers",
-        &tansu.bootstrap,
+        tansu.bootstrap(),
         "--topic",
         "weather-telegraf",
         "--topic",

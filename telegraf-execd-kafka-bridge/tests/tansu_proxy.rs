@@ -13,17 +13,18 @@ use std::time::Duration;
 use common::proxy::KafkaProxy;
 use common::*;
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
+use telegraf_execd_kafka_bridge::local_tansu::LocalTansu;
 use telegraf_execd_kafka_bridge::verify::verify;
 
 const T0: i64 = 1_700_000_000_000_000_000;
 const POINTS: usize = 20_000;
 
 /// tansu behind a proxy (tansu advertises the proxy), with the lab's topics.
-fn broker_behind_proxy() -> Option<(common::tansu::Tansu, KafkaProxy)> {
+fn broker_behind_proxy() -> Option<(LocalTansu, KafkaProxy)> {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let advertised = listener.local_addr().unwrap().to_string();
-    let tansu = common::tansu::start_advertising(&advertised)?;
-    let proxy = KafkaProxy::start(listener, tansu.listen.clone());
+    let tansu = tansu_advertising(&advertised)?;
+    let proxy = KafkaProxy::start(listener, tansu.bootstrap().to_owned());
     let created = Command::new(BIN)
         .args(["create-topics", "--bootstrap-servers", &proxy.addr])
         .output()

@@ -1,4 +1,5 @@
-//! Shared by the pipeline tests: the real plugin binaries (built by cargo through escargot),
+//! Shared by the pipeline tests: the real plugin binaries (built by cargo through
+//! `execd_conformance::binaries::workspace_binary`),
 //! the runner as a child process with its output timestamped, and InfluxDB look-ups.
 
 use std::io::{BufRead, BufReader, Read};
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+use execd_conformance::binaries::workspace_binary;
 use influxdb_http::{Api, ClientConfig, InfluxClient, Query};
 
 /// The runner under test.
@@ -19,18 +21,8 @@ pub const RUNNER: &str = env!("CARGO_BIN_EXE_weather-pipeline");
 pub fn plugin_bin_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-        let build = |package: &str| {
-            escargot::CargoBuild::new()
-                .manifest_path(&manifest)
-                .package(package)
-                .bin(package)
-                .current_release()
-                .run()
-                .unwrap_or_else(|e| panic!("building {package}: {e}"))
-                .path()
-                .to_path_buf()
-        };
+        let build =
+            |package: &str| workspace_binary(package, package).unwrap_or_else(|e| panic!("{e}"));
         let weather = build("telegraf-execd-weather");
         let bridge = build("telegraf-execd-kafka-bridge");
         let alerts = build("telegraf-execd-alerts");

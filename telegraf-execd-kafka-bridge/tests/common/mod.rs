@@ -4,7 +4,6 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod proxy;
-pub mod tansu;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -15,12 +14,23 @@ use std::time::{Duration, Instant};
 use influxdb_http::{Api, ClientConfig, InfluxClient, TestInflux};
 use rdkafka::ClientConfig as KafkaConfig;
 use telegraf_execd_kafka_bridge::consume::{ReadMode, TopicMessage, read_topic};
+use telegraf_execd_kafka_bridge::local_tansu::LocalTansu;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_telegraf-execd-kafka-bridge");
 
 /// The InfluxDB for a test (INFLUX_URL, else a local influxd; `None` = skip locally).
 pub fn influx() -> Option<TestInflux> {
     TestInflux::from_env().expect("InfluxDB for tests (INFLUX_URL or a local influxd)")
+}
+
+/// A tansu broker for a test (`None` = skip locally; fails when services are required).
+pub fn tansu() -> Option<LocalTansu> {
+    LocalTansu::for_test().unwrap_or_else(|e| panic!("tansu for tests: {e}"))
+}
+
+/// [`tansu`] telling clients to connect to `advertised` (a proxy in front of it).
+pub fn tansu_advertising(advertised: &str) -> Option<LocalTansu> {
+    LocalTansu::for_test_advertising(advertised).unwrap_or_else(|e| panic!("tansu for tests: {e}"))
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
