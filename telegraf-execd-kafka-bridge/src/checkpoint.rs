@@ -189,7 +189,9 @@ impl AckTracker {
             self.base_seq += 1;
         }
         if let Some(p) = last {
-            self.watermark_header = Some(p.position.to_string());
+            // Rewritten in place: the watermark moves on almost every acknowledgement.
+            let header = self.watermark_header.get_or_insert_with(String::new);
+            p.position.write_header(header);
             self.watermark = Some(p.position);
         }
     }

@@ -416,7 +416,7 @@ impl Exporter {
         // Reused from one timestamp to the next, so its vectors are allocated once.
         let mut group = TimeGroup::default();
         loop {
-            match window.next_into(&self.encoder, &mut group).await {
+            match window.next_into(&mut self.encoder, &mut group).await {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
@@ -444,7 +444,7 @@ impl Exporter {
             }
             // One clock reading per timestamp group (records are handed over within
             // microseconds), renewed after any wait for librdkafka's queue.
-            let mut now = Instant::now();
+            let mut now = SendClock::now();
             for record in group.records.drain(..) {
                 if self.cursor.as_ref().is_some_and(|c| record.position <= *c) {
                     continue;
@@ -453,7 +453,7 @@ impl Exporter {
                     self.stats.add_resumed(1);
                 } else {
                     if self.send(&record, now, &mut position_text).await? {
-                        now = Instant::now();
+                        now = SendClock::now();
                     }
                 }
                 self.cursor = Some(record.position);
@@ -524,13 +524,10 @@ impl Exporter {
     async fn send(
         &self,
         record: &ExportRecord,
-        now: Instant,
+        now: SendClock,
         position_text: &mut String,
     ) -> Result<bool, WindowError> {
-        use std::fmt::Write as _;
-        position_text.clear();
-        // Writing to a `String` cannot fail.
-        let _ = write!(position_text, "{}", record.position);
+        record.position.write_header(position_text);
         let position = position_text.as_str();
         let mut headers = OwnedHeaders::new_with_capacity(3)
             .insert(Header {
@@ -552,16 +549,17 @@ impl Exporter {
                     value: Some(w.as_bytes()),
                 });
             }
-            t.register(record.position.clone(), now)
+            t.register(record.position.clone(), now.instant)
         };
         let seq = usize::try_from(seq).unwrap_or(usize::MAX);
         let mut message: BaseRecord<'_, [u8], [u8], usize> =
             BaseRecord::with_opaque_to(&self.config.topic, seq)
                 .partition(record.partition)
                 .payload(record.value.as_slice())
+                .timestamp(now.unix_ms)
                 .headers(headers);
         if let Some(key) = &record.key {
-            message = message.key(key.as_slice());
+            message = message.key(&**key);
         }
         loop {
             match self.producer.send(message) {
@@ -610,6 +608,24 @@ impl Exporter {
             }
             self.check_kafka().map_err(WindowError::Fatal)?;
             tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
+/// When records are handed to librdkafka: the monotonic instant the ack tracker measures
+/// delivery latency from, and the wall-clock milliseconds that become the message's Kafka
+/// timestamp (what librdkafka would read itself, once per message, when given none).
+#[derive(Debug, Clone, Copy)]
+struct SendClock {
+    instant: Instant,
+    unix_ms: i64,
+}
+
+impl SendClock {
+    fn now() -> Self {
+        SendClock {
+            instant: Instant::now(),
+            unix_ms: now_ns() / 1_000_000,
         }
     }
 }

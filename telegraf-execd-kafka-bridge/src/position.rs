@@ -8,6 +8,7 @@
 //! restarted bridge tell already-exported points from new ones.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The Kafka header holding the measurement name.
 pub const HEADER_MEASUREMENT: &str = "measurement";
@@ -32,8 +33,9 @@ pub const HEADER_WATERMARK: &str = "export-watermark";
 pub struct ExportPosition {
     /// Nanoseconds since the Unix epoch.
     pub time: i64,
-    /// The canonical, escaped series key (`measurement,tag=value,...`).
-    pub series: String,
+    /// The canonical, escaped series key (`measurement,tag=value,...`), shared by every
+    /// position of the series (cloning a position copies no text).
+    pub series: Arc<str>,
 }
 
 /// A header value that is not `<integer> <series key>`.
@@ -57,11 +59,27 @@ impl ExportPosition {
     /// let p = telegraf_execd_kafka_bridge::position::ExportPosition::new(-5, "m");
     /// assert_eq!(p.time, -5);
     /// ```
-    pub fn new(time: i64, series: impl Into<String>) -> Self {
+    pub fn new(time: i64, series: impl Into<Arc<str>>) -> Self {
         ExportPosition {
             time,
             series: series.into(),
         }
+    }
+
+    /// Replaces `out` with the header text, the same as `Display` writes, reusing `out`'s
+    /// allocation (this runs for every message sent and acknowledged).
+    ///
+    /// ```
+    /// use telegraf_execd_kafka_bridge::position::ExportPosition;
+    /// let mut text = String::from("old");
+    /// ExportPosition::new(-7, "weather,station=a\\ b").write_header(&mut text);
+    /// assert_eq!(text, "-7 weather,station=a\\ b");
+    /// ```
+    pub fn write_header(&self, out: &mut String) {
+        out.clear();
+        out.push_str(itoa::Buffer::new().format(self.time));
+        out.push(' ');
+        out.push_str(&self.series);
     }
 
     /// Parses a header value; the inverse of `Display`.
@@ -147,6 +165,15 @@ mod tests {
         let p = ExportPosition::new(i64::MIN, "we\\ ather,k=v\\ w");
         let back: ExportPosition = p.to_string().parse().unwrap();
         assert_eq!(back, p);
+        let mut header = String::new();
+        for p in [
+            p,
+            ExportPosition::new(i64::MAX, "m"),
+            ExportPosition::new(0, "m,t=1"),
+        ] {
+            p.write_header(&mut header);
+            assert_eq!(header, p.to_string());
+        }
     }
 
     #[test]

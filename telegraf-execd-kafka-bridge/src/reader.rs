@@ -106,7 +106,7 @@ impl MeasurementRows {
 
     /// Converts the rows of the current chunk at `time` and moves past them, into `group`.
     /// One point is reused for every row, so its tag and field vectors are allocated once.
-    fn take_at(&mut self, time: i64, encoder: &MessageEncoder, group: &mut TimeGroup) {
+    fn take_at(&mut self, time: i64, encoder: &mut MessageEncoder, group: &mut TimeGroup) {
         let Some(chunk) = self.chunk.as_ref() else {
             return;
         };
@@ -162,8 +162,8 @@ fn describe_series(point: &line_protocol::Point<'_>) -> String {
 /// use telegraf_execd_kafka_bridge::{message::MessageEncoder, reader::WindowReader, source::export_query};
 /// let q = export_query(&schema, "weather", "", None, i64::MAX, "", 5000);
 /// let mut window = WindowReader::start(&client, "weather", vec![(schema, q)]);
-/// let encoder = MessageEncoder::new(Default::default(), "station", 4);
-/// while let Some(group) = window.next(&encoder).await? {
+/// let mut encoder = MessageEncoder::new(Default::default(), "station", 4);
+/// while let Some(group) = window.next(&mut encoder).await? {
 ///     println!("{} points", group.records.len());
 /// }
 /// # Ok(()) }
@@ -292,15 +292,15 @@ impl WindowReader {
     ///
     /// ```no_run
     /// # async fn demo(mut w: telegraf_execd_kafka_bridge::reader::WindowReader) -> Result<(), influxdb_http::Error> {
-    /// let enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
-    /// while let Some(group) = w.next(&enc).await? {
+    /// let mut enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
+    /// while let Some(group) = w.next(&mut enc).await? {
     ///     println!("{}: {} points", group.time, group.records.len());
     /// }
     /// # Ok(()) }
     /// ```
     pub async fn next(
         &mut self,
-        encoder: &MessageEncoder,
+        encoder: &mut MessageEncoder,
     ) -> Result<Option<TimeGroup>, InfluxError> {
         let mut group = TimeGroup::default();
         Ok(self.next_into(encoder, &mut group).await?.then_some(group))
@@ -312,9 +312,9 @@ impl WindowReader {
     /// ```no_run
     /// # async fn demo(mut w: telegraf_execd_kafka_bridge::reader::WindowReader) -> Result<(), influxdb_http::Error> {
     /// use telegraf_execd_kafka_bridge::reader::TimeGroup;
-    /// let enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
+    /// let mut enc = telegraf_execd_kafka_bridge::message::MessageEncoder::new(Default::default(), "station", 4);
     /// let mut group = TimeGroup::default();
-    /// while w.next_into(&enc, &mut group).await? {
+    /// while w.next_into(&mut enc, &mut group).await? {
     ///     for record in group.records.drain(..) {
     ///         println!("{}", record.position);
     ///     }
@@ -323,7 +323,7 @@ impl WindowReader {
     /// ```
     pub async fn next_into(
         &mut self,
-        encoder: &MessageEncoder,
+        encoder: &mut MessageEncoder,
         group: &mut TimeGroup,
     ) -> Result<bool, InfluxError> {
         group.records.clear();
