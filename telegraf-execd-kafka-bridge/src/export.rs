@@ -524,7 +524,7 @@ impl Exporter {
     async fn send(
         &self,
         record: &ExportRecord,
-        now: SendClock,
+        mut now: SendClock,
         position_text: &mut String,
     ) -> Result<bool, WindowError> {
         record.position.write_header(position_text);
@@ -538,18 +538,26 @@ impl Exporter {
                 key: HEADER_POSITION,
                 value: Some(position.as_bytes()),
             });
-        let mut waited = self.wait_for_tracker_room().await?;
-        let seq = {
-            // The watermark header is copied into the message under the lock, so the text is
-            // never cloned.
-            let mut t = lock(&self.tracker);
-            if let Some(w) = t.watermark_header() {
-                headers = headers.insert(Header {
-                    key: HEADER_WATERMARK,
-                    value: Some(w.as_bytes()),
-                });
+        let mut waited = false;
+        let seq = loop {
+            {
+                // One lock for the room check and the registration (the delivery thread takes
+                // it for every acknowledgement). The watermark header is copied into the
+                // message under it, so the text is never cloned.
+                let mut t = lock(&self.tracker);
+                if !t.is_full() {
+                    if let Some(w) = t.watermark_header() {
+                        headers = headers.insert(Header {
+                            key: HEADER_WATERMARK,
+                            value: Some(w.as_bytes()),
+                        });
+                    }
+                    break t.register(record.position.clone(), now.instant);
+                }
             }
-            t.register(record.position.clone(), now.instant)
+            self.wait_for_tracker_room().await?;
+            waited = true;
+            now = SendClock::now();
         };
         let seq = usize::try_from(seq).unwrap_or(usize::MAX);
         let mut message: BaseRecord<'_, [u8], [u8], usize> =
@@ -586,8 +594,8 @@ impl Exporter {
 impl Exporter {
     /// Waits while the ack tracker is full: a partition has not acknowledged its oldest message
     /// while the others acknowledged the tracker's capacity after it. Bounded by
-    /// `kafka_timeout` through [`Exporter::check_kafka`]; says whether it waited.
-    async fn wait_for_tracker_room(&self) -> Result<bool, WindowError> {
+    /// `kafka_timeout` through [`Exporter::check_kafka`].
+    async fn wait_for_tracker_room(&self) -> Result<(), WindowError> {
         let mut paused: Option<Instant> = None;
         let mut warned = false;
         loop {
@@ -596,7 +604,7 @@ impl Exporter {
                 (t.is_full(), t.tracked())
             };
             if !full {
-                return Ok(paused.is_some());
+                return Ok(());
             }
             let since = *paused.get_or_insert_with(Instant::now);
             // A full queue for a moment is ordinary back-pressure; a second is a stall.

@@ -17,7 +17,6 @@
 //! | `empty_measurements` | int | configured measurements without any field for longer than `empty_measurement_grace` (misspelled?) |
 //! | `late_points` | int | points found in already-exported time ranges (written later than `lateness`, or a backfill behind the export position): not in the topic |
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -53,14 +52,12 @@ pub struct HealthStats {
     late_points: AtomicU64,
     /// Export position time in ns; `i64::MIN` = nothing known yet.
     position_ns: AtomicI64,
-    latency: Mutex<LatencyWindow>,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-struct LatencyWindow {
-    count: u64,
-    sum: Duration,
-    max: Duration,
+    /// Delivery latencies since the last render: count, sum and max in nanoseconds. Atomics, not
+    /// a lock, because every acknowledgement records one; a render racing a delivery may count
+    /// that delivery's latency in the next window instead, which a mean over thousands absorbs.
+    latency_count: AtomicU64,
+    latency_sum_ns: AtomicU64,
+    latency_max_ns: AtomicU64,
 }
 
 impl HealthStats {
@@ -215,11 +212,10 @@ impl HealthStats {
     /// assert!(h.render("t", std::time::UNIX_EPOCH).contains("delivery_latency_ms_mean=2.0"));
     /// ```
     pub fn record_latency(&self, latency: Duration) {
-        // A poisoned lock only means a panic elsewhere; the numbers are still usable.
-        let mut w = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        w.count += 1;
-        w.sum += latency;
-        w.max = w.max.max(latency);
+        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.latency_sum_ns.fetch_add(ns, Ordering::Relaxed);
+        self.latency_max_ns.fetch_max(ns, Ordering::Relaxed);
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Renders the metrics as one line-protocol line stamped `now`, and starts a new latency
@@ -233,10 +229,9 @@ impl HealthStats {
     /// assert!(!line.contains("delivery_latency"));
     /// ```
     pub fn render(&self, topic: &str, now: SystemTime) -> String {
-        let window = {
-            let mut w = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-            std::mem::take(&mut *w)
-        };
+        let latency_count = self.latency_count.swap(0, Ordering::Relaxed);
+        let latency_sum_ns = self.latency_sum_ns.swap(0, Ordering::Relaxed);
+        let latency_max_ns = self.latency_max_ns.swap(0, Ordering::Relaxed);
         let now_ns = now
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
@@ -252,12 +247,12 @@ impl HealthStats {
             let lag = (now_ns as f64 - position as f64) / 1e9;
             fields.push(Field::new("lag_seconds", lag.max(0.0)));
         }
-        if window.count > 0 {
-            let mean = window.sum.as_secs_f64() * 1e3 / window.count as f64;
+        if latency_count > 0 {
+            let mean = latency_sum_ns as f64 / 1e6 / latency_count as f64;
             fields.push(Field::new("delivery_latency_ms_mean", mean));
             fields.push(Field::new(
                 "delivery_latency_ms_max",
-                window.max.as_secs_f64() * 1e3,
+                latency_max_ns as f64 / 1e6,
             ));
         }
         fields.push(Field::new("in_flight", count(&self.in_flight)));
