@@ -525,9 +525,7 @@ fn bench_export(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(n as u64));
 
-    // The third row is no ceiling but a yardstick for the others: the same read while one thread
-    // of this process spins, i.e. what any neighbour that wants one core (as the exporter and
-    // the broker together nearly do) leaves InfluxDB on this machine.
+    // The third row is the yardstick of the module notes, not a ceiling.
     for (name, accept, busy) in [
         ("influxdb_ceiling_json", "application/json", false),
         ("influxdb_ceiling_msgpack", "application/x-msgpack", false),
