@@ -45,8 +45,11 @@ pub struct AckTracker {
     pending: VecDeque<Pending>,
     unacked: usize,
     watermark: Option<ExportPosition>,
-    /// `watermark` rendered once per advance, ready to copy into headers.
-    watermark_header: Option<String>,
+    /// `watermark` as header text, rendered when a message asks for it (a fraction of them,
+    /// see [`crate::position::WATERMARK_EVERY`]), not on every advance.
+    watermark_header: String,
+    /// Whether `watermark_header` shows `watermark`.
+    header_current: bool,
     /// Most messages kept (acknowledged or not); see [`AckTracker::with_limit`].
     limit: usize,
 }
@@ -56,17 +59,17 @@ impl AckTracker {
     ///
     /// ```
     /// use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, position::ExportPosition};
-    /// let t = AckTracker::new(Some(ExportPosition::new(5, "m")));
+    /// let mut t = AckTracker::new(Some(ExportPosition::new(5, "m")));
     /// assert_eq!(t.watermark_header(), Some("5 m"));
     /// ```
     pub fn new(recovered: Option<ExportPosition>) -> Self {
-        let watermark_header = recovered.as_ref().map(ToString::to_string);
         AckTracker {
             base_seq: 0,
             pending: VecDeque::new(),
             unacked: 0,
             watermark: recovered,
-            watermark_header,
+            watermark_header: String::new(),
+            header_current: false,
             limit: usize::MAX,
         }
     }
@@ -189,10 +192,8 @@ impl AckTracker {
             self.base_seq += 1;
         }
         if let Some(p) = last {
-            // Rewritten in place: the watermark moves on almost every acknowledgement.
-            let header = self.watermark_header.get_or_insert_with(String::new);
-            p.position.write_header(header);
             self.watermark = Some(p.position);
+            self.header_current = false;
         }
     }
 
@@ -206,14 +207,25 @@ impl AckTracker {
         self.watermark.as_ref()
     }
 
-    /// The watermark as header text.
+    /// The watermark as header text, rendered again only if the watermark moved since the last
+    /// call (it moves on almost every acknowledgement; headers ask for it far less often).
     ///
     /// ```
-    /// let t = telegraf_execd_kafka_bridge::checkpoint::AckTracker::new(None);
+    /// use std::time::Instant;
+    /// use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, position::ExportPosition};
+    /// let mut t = AckTracker::new(None);
     /// assert!(t.watermark_header().is_none());
+    /// let s = t.register(ExportPosition::new(7, "m"), Instant::now());
+    /// t.acknowledge(s, Instant::now());
+    /// assert_eq!(t.watermark_header(), Some("7 m"));
     /// ```
-    pub fn watermark_header(&self) -> Option<&str> {
-        self.watermark_header.as_deref()
+    pub fn watermark_header(&mut self) -> Option<&str> {
+        let watermark = self.watermark.as_ref()?;
+        if !self.header_current {
+            watermark.write_header(&mut self.watermark_header);
+            self.header_current = true;
+        }
+        Some(&self.watermark_header)
     }
 
     /// Messages sent and not yet acknowledged.

@@ -24,7 +24,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::kafka::{LoggingContext, partition_count};
-use crate::position::{ExportPosition, HEADER_POSITION};
+use crate::position::{ExportPosition, HEADER_POSITION, HEADER_WATERMARK};
 
 mod stats;
 pub use stats::{FieldStats, StationStats, TopicStats};
@@ -34,7 +34,7 @@ pub use stats::{FieldStats, StationStats, TopicStats};
 /// ```
 /// use telegraf_execd_kafka_bridge::consume::TopicMessage;
 /// let m = TopicMessage { topic: "weather".into(), partition: 1, offset: 7, key: Some(b"paris".to_vec()),
-///     value: b"weather,station=paris t=1 5\n".to_vec(), position: None };
+///     value: b"weather,station=paris t=1 5\n".to_vec(), position: None, watermark: None };
 /// assert_eq!(m.to_string(), "weather/1@7 key=paris weather,station=paris t=1 5");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +51,9 @@ pub struct TopicMessage {
     pub value: Vec<u8>,
     /// The bridge's export position header, when present.
     pub position: Option<ExportPosition>,
+    /// The bridge's low watermark header, when present (one message in
+    /// [`crate::position::WATERMARK_EVERY`] per partition carries one).
+    pub watermark: Option<ExportPosition>,
 }
 
 impl std::fmt::Display for TopicMessage {
@@ -306,19 +309,22 @@ pub fn read_topic_until(
                 // Progress extends the deadline: the timeout bounds stalls, not topic size.
                 deadline = Instant::now() + timeout;
                 count += 1;
-                let position = m.headers().and_then(|h| {
-                    h.iter()
-                        .find(|h| h.key == HEADER_POSITION)
-                        .and_then(|h| h.value)
-                        .and_then(|v| ExportPosition::from_header(v).ok())
-                });
+                let header = |key: &str| {
+                    m.headers().and_then(|h| {
+                        h.iter()
+                            .find(|h| h.key == key)
+                            .and_then(|h| h.value)
+                            .and_then(|v| ExportPosition::from_header(v).ok())
+                    })
+                };
                 let message = TopicMessage {
                     topic: m.topic().to_string(),
                     partition: m.partition(),
                     offset: m.offset(),
                     key: m.key().map(<[u8]>::to_vec),
                     value: m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
-                    position,
+                    position: header(HEADER_POSITION),
+                    watermark: header(HEADER_WATERMARK),
                 };
                 if !on_message(message) {
                     break;

@@ -32,7 +32,9 @@ use crate::kafka::{
 };
 use crate::late::{ExportedCounts, archive_count_query, late_count_query};
 use crate::message::{ExportRecord, MessageEncoder};
-use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK};
+use crate::position::{
+    ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK, WATERMARK_EVERY,
+};
 use crate::reader::{TimeGroup, WindowReader};
 use crate::resume::{ResumeError, ResumePoint, read_settled_tails};
 use crate::source::{MeasurementSchema, export_query, influx_client};
@@ -93,6 +95,8 @@ pub struct Exporter {
     failure: DeliveryFailure,
     stats: Arc<HealthStats>,
     encoder: MessageEncoder,
+    /// Per partition: messages to send before the next one carrying the watermark header.
+    watermark_due: Vec<u32>,
     resume: ResumePoint,
     cursor: Option<ExportPosition>,
     skip_warnings: u64,
@@ -195,6 +199,7 @@ impl Exporter {
         }
         Ok(Exporter {
             encoder: MessageEncoder::new(config.value_format, config.key_tag.clone(), partitions),
+            watermark_due: vec![0; usize::try_from(partitions).unwrap_or(0)],
             cursor: resume.query_from().cloned(),
             config,
             influx,
@@ -522,7 +527,7 @@ impl Exporter {
     /// Hands one record to librdkafka (sent at `now`), waiting while its queue is full; says
     /// whether it waited. `position_text` is scratch space for the position header.
     async fn send(
-        &self,
+        &mut self,
         record: &ExportRecord,
         mut now: SendClock,
         position_text: &mut String,
@@ -546,11 +551,19 @@ impl Exporter {
                 // message under it, so the text is never cloned.
                 let mut t = lock(&self.tracker);
                 if !t.is_full() {
-                    if let Some(w) = t.watermark_header() {
-                        headers = headers.insert(Header {
-                            key: HEADER_WATERMARK,
-                            value: Some(w.as_bytes()),
-                        });
+                    let due = usize::try_from(record.partition)
+                        .ok()
+                        .and_then(|p| self.watermark_due.get_mut(p));
+                    if let Some(due) = due {
+                        if *due > 0 {
+                            *due -= 1;
+                        } else if let Some(w) = t.watermark_header() {
+                            headers = headers.insert(Header {
+                                key: HEADER_WATERMARK,
+                                value: Some(w.as_bytes()),
+                            });
+                            *due = WATERMARK_EVERY - 1;
+                        }
                     }
                     break t.register(record.position.clone(), now.instant);
                 }
