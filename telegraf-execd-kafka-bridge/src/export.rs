@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use influxdb_http::{Error as InfluxError, InfluxClient};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
 use tokio::sync::watch;
@@ -28,7 +28,7 @@ use crate::config::BridgeConfig;
 use crate::health::HealthStats;
 use crate::kafka::{
     DeliveryContext, DeliveryFailure, TopicLookupError, client_config, partition_count,
-    producer_config,
+    producer_config, serve_deliveries,
 };
 use crate::late::{ExportedCounts, archive_count_query, late_count_query};
 use crate::message::{ExportRecord, MessageEncoder};
@@ -90,7 +90,8 @@ pub enum ExportError {
 pub struct Exporter {
     config: BridgeConfig,
     influx: InfluxClient,
-    producer: ThreadedProducer<DeliveryContext>,
+    /// Its delivery reports are served by the export loop ([`serve_deliveries`]).
+    producer: BaseProducer<DeliveryContext>,
     tracker: Arc<Mutex<AckTracker>>,
     failure: DeliveryFailure,
     stats: Arc<HealthStats>,
@@ -118,6 +119,14 @@ impl std::fmt::Debug for Exporter {
             .finish()
     }
 }
+
+/// How often the export loop serves delivery reports while it waits (for InfluxDB, for room in
+/// librdkafka's queue, or with messages in flight between windows).
+const DELIVERY_POLL: Duration = Duration::from_millis(1);
+
+/// While sending, delivery reports are served before every this many messages (a report event
+/// covers a whole batch of one partition, hundreds of messages at full speed).
+const SERVE_EVERY: u64 = 8;
 
 /// Stderr warnings about skipped rows per run before they are only counted.
 const MAX_SKIP_WARNINGS: u64 = 100;
@@ -168,7 +177,7 @@ impl Exporter {
         // idempotent producer acquires its producer id on a 500 ms timer once a broker
         // connection is up, which the metadata request below opens, so that wait overlaps with
         // reading the tails instead of stalling the first window (0.8 s against tansu).
-        let producer: ThreadedProducer<DeliveryContext> = producer_settings
+        let producer: BaseProducer<DeliveryContext> = producer_settings
             .create_with_context(context)
             .map_err(ExportError::Producer)?;
         let partitions = partition_count(producer.client(), &config.topic, timeout)?;
@@ -274,9 +283,15 @@ impl Exporter {
                 {
                     self.stats.advance_position(hi);
                 }
+                // Delivery reports are served here while messages are in flight.
+                let in_flight = lock(&self.tracker).in_flight();
                 let step = until
                     .saturating_duration_since(Instant::now())
-                    .min(Duration::from_millis(200));
+                    .min(if in_flight > 0 {
+                        DELIVERY_POLL
+                    } else {
+                        Duration::from_millis(200)
+                    });
                 tokio::select! {
                     _ = tokio::time::sleep(step) => {}
                     _ = stop.changed() => {}
@@ -315,8 +330,10 @@ impl Exporter {
             .map(|(code, reason)| format!("producer fatal error {code:?}: {reason}"))
     }
 
-    /// Fails when a delivery failed or the oldest message waits longer than `kafka_timeout`.
+    /// Serves the delivery reports, then fails when a delivery failed or the oldest message
+    /// waits longer than `kafka_timeout`.
     fn check_kafka(&self) -> Result<(), ExportError> {
+        serve_deliveries(&self.producer);
         if let Some(reason) = self.failure_reason() {
             return Err(ExportError::Delivery(reason));
         }
@@ -421,7 +438,22 @@ impl Exporter {
         // Reused from one timestamp to the next, so its vectors are allocated once.
         let mut group = TimeGroup::default();
         loop {
-            match window.next_into(&mut self.encoder, &mut group).await {
+            let read = {
+                // Serve delivery reports while InfluxDB is slow to answer.
+                let producer = &self.producer;
+                let next = window.next_into(&mut self.encoder, &mut group);
+                tokio::pin!(next);
+                loop {
+                    tokio::select! {
+                        biased;
+                        read = &mut next => break read,
+                        () = tokio::time::sleep(DELIVERY_POLL) => {
+                            serve_deliveries(producer);
+                        }
+                    }
+                }
+            };
+            match read {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
@@ -546,9 +578,8 @@ impl Exporter {
         let mut waited = false;
         let seq = loop {
             {
-                // One lock for the room check and the registration (the delivery thread takes
-                // it for every acknowledgement). The watermark header is copied into the
-                // message under it, so the text is never cloned.
+                // One lock for the room check and the registration. The watermark header is
+                // copied into the message under it, so the text is never cloned.
                 let mut t = lock(&self.tracker);
                 if !t.is_full() {
                     let due = usize::try_from(record.partition)
@@ -572,6 +603,9 @@ impl Exporter {
             waited = true;
             now = SendClock::now();
         };
+        if seq % SERVE_EVERY == 0 {
+            serve_deliveries(&self.producer);
+        }
         let seq = usize::try_from(seq).unwrap_or(usize::MAX);
         let mut message: BaseRecord<'_, [u8], [u8], usize> =
             BaseRecord::with_opaque_to(&self.config.topic, seq)

@@ -10,7 +10,7 @@
 //! | `points_resumed` | int | re-queried points skipped because the topic already held them |
 //! | `batches` | int | InfluxDB query rounds completed |
 //! | `lag_seconds` | float | now minus the export position (time up to which every point is acknowledged) |
-//! | `delivery_latency_ms_mean` / `_max` | float | send-to-acknowledgement time since the previous gather |
+//! | `delivery_latency_ms_mean` / `_max` | float | send-to-acknowledgement time since the previous gather (acknowledgements are taken up by the export loop, usually within a millisecond) |
 //! | `in_flight` | int | messages sent and not yet acknowledged |
 //! | `errors` | int | InfluxDB and Kafka errors since start (each retried) |
 //! | `skipped_rows` | int | rows that cannot be line protocol (NaN, empty tag value, …) |

@@ -5,13 +5,14 @@
 //! its complaints while it does are warnings (`W! `). The bridge decides what is fatal: a failed
 //! delivery, a fatal producer error, or no acknowledgement within `kafka_timeout`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
 use rdkafka::error::KafkaError;
-use rdkafka::producer::{DeliveryResult, ProducerContext};
+use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::checkpoint::AckTracker;
@@ -95,11 +96,13 @@ pub type DeliveryFailure = Arc<Mutex<Option<String>>>;
 
 /// Producer context: acknowledges deliveries in the [`AckTracker`], feeds the health metrics,
 /// and logs librdkafka with Telegraf prefixes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct DeliveryContext {
     tracker: Arc<Mutex<AckTracker>>,
     stats: Arc<HealthStats>,
     failure: DeliveryFailure,
+    /// Delivery reports handled so far (tells [`serve_deliveries`] when the queue is empty).
+    reports: AtomicU64,
 }
 
 impl DeliveryContext {
@@ -124,6 +127,7 @@ impl DeliveryContext {
             tracker,
             stats,
             failure,
+            reports: AtomicU64::new(0),
         }
     }
 
@@ -162,6 +166,7 @@ impl ProducerContext for DeliveryContext {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
+        self.reports.fetch_add(1, Ordering::Relaxed);
         match result {
             Ok(_) => {
                 let now = Instant::now();
@@ -182,6 +187,42 @@ impl ProducerContext for DeliveryContext {
                     *failure = Some(format!("delivery failed: {error}"));
                 }
             }
+        }
+    }
+}
+
+/// Hands every delivery report librdkafka has queued to [`DeliveryContext`], without waiting.
+///
+/// The exporter calls this from its own loop (while sending, while waiting for InfluxDB or for
+/// room in the queue, between windows) instead of dedicating a thread to it, as
+/// `ThreadedProducer` does: the reports then cost no thread wake-up and no lock handed between
+/// threads, and a message's memory in librdkafka is freed only once its report is served, so
+/// the loop that fills the queue is also the one that empties it.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use rdkafka::producer::BaseProducer;
+/// use telegraf_execd_kafka_bridge::{checkpoint::AckTracker, health::HealthStats, kafka::*};
+/// let context = DeliveryContext::new(
+///     Arc::new(Mutex::new(AckTracker::new(None))),
+///     Arc::new(HealthStats::new()),
+///     Default::default(),
+/// );
+/// let producer: BaseProducer<DeliveryContext> = rdkafka::ClientConfig::new()
+///     .set("bootstrap.servers", "127.0.0.1:1")
+///     .create_with_context(context)
+///     .unwrap();
+/// assert_eq!(serve_deliveries(&producer), 0, "nothing sent, nothing to report");
+/// ```
+pub fn serve_deliveries(producer: &BaseProducer<DeliveryContext>) -> u64 {
+    let reports = &producer.context().reports;
+    let start = reports.load(Ordering::Relaxed);
+    loop {
+        let before = reports.load(Ordering::Relaxed);
+        // One event per call: a delivery report event holds a whole batch's messages.
+        producer.poll(Duration::ZERO);
+        if reports.load(Ordering::Relaxed) == before {
+            return before - start;
         }
     }
 }

@@ -30,7 +30,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's options, read at its start (`MALLOC_CONF` in the environment still overrides
 /// them). One arena: the bridge's threads hand every message from one to another (decode task,
-/// producer, librdkafka's broker and delivery threads), so per-thread arenas each kept their own
+/// export loop, librdkafka's broker threads), so per-thread arenas each kept their own
 /// freed pages; freed pages go back to the system after 100 ms instead of 10 s. Measured by
 /// `cargo bench --bench bridge` (tansu, 1M points): peak RSS 41-46 MB → 27-31 MB, same CPU.
 /// (jemalloc's documented way to set options at build time; nothing else defines the symbol.)
