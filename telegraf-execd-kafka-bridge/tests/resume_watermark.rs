@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use common::*;
-use rdkafka::mocking::MockCluster;
 use telegraf_execd_kafka_bridge::consume::TopicMessage;
 use telegraf_execd_kafka_bridge::position::WATERMARK_EVERY;
 use telegraf_execd_kafka_bridge::resume::{ResumePoint, read_tails};
@@ -19,28 +18,17 @@ const T0: i64 = 1_700_000_000_000_000_000;
 fn one_message_in_watermark_every_carries_it_and_the_resume_point_finds_the_newest() {
     let Some(influx) = influx() else { return };
     let rt = runtime();
-    let (client, db) = fresh_database(&rt, influx.url(), "watermark");
     let n = 6000;
-    write(&rt, &client, &weather_lines(T0, n, 40));
-
-    let cluster = MockCluster::new(3).unwrap();
-    let bootstrap = cluster.bootstrap_servers();
-    cluster.create_topic("weather", 4, 3).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
-    let bridge = Bridge::start(&config);
-    let messages = wait_for_messages(&bootstrap, "weather", n, Duration::from_secs(60));
-    let (status, stderr) = bridge.stop();
-    assert!(status.success(), "exit {status:?}\n{stderr}");
-    assert_eq!(messages.len(), n, "{stderr}");
+    let export = export_to_mock_cluster(&rt, &influx, "watermark", T0, n, 40);
+    let bootstrap = &export.bootstrap;
 
     let mut partitions: BTreeMap<i32, Vec<TopicMessage>> = BTreeMap::new();
-    for m in messages {
+    for m in export.messages.clone() {
         partitions.entry(m.partition).or_default().push(m);
     }
     assert_eq!(partitions.len(), 4, "every partition gets stations");
     let every = WATERMARK_EVERY as usize;
-    let tails = read_tails(&kafka(&bootstrap), "weather", 4, Duration::from_secs(20)).unwrap();
+    let tails = read_tails(&kafka(bootstrap), "weather", 4, Duration::from_secs(20)).unwrap();
     for (p, mut log) in partitions {
         log.sort_by_key(|m| m.offset);
         let carrying: Vec<usize> = (0..log.len())
@@ -81,5 +69,4 @@ fn one_message_in_watermark_every_carries_it_and_the_resume_point_finds_the_newe
     }
     let newest = tails.iter().filter_map(|t| t.watermark.clone()).max();
     assert_eq!(ResumePoint::from_tails(tails).watermark(), newest.as_ref());
-    drop(cluster);
 }

@@ -21,18 +21,10 @@ const N: usize = 480;
 fn verify_counts_each_problem_and_gives_examples() {
     let Some(influx) = influx() else { return };
     let rt = runtime();
-    let (client, db) = fresh_database(&rt, influx.url(), "verifyreport");
-    write(&rt, &client, &weather_lines(T0, N, 12));
-    let cluster = MockCluster::new(3).unwrap();
-    let bootstrap = cluster.bootstrap_servers();
-    cluster.create_topic("weather", 4, 3).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
-    let bridge = Bridge::start(&config);
-    let exported = wait_for_messages(&bootstrap, "weather", N, Duration::from_secs(60));
-    let (status, stderr) = bridge.stop();
-    assert!(status.success(), "{stderr}");
-    let cfg = BridgeConfig::load(&config).unwrap();
+    let export = export_to_mock_cluster(&rt, &influx, "verifyreport", T0, N, 12);
+    let (bootstrap, config, exported) = (&export.bootstrap, &export.config, &export.messages);
+    let client = &export.client;
+    let cfg = BridgeConfig::load(config).unwrap();
     let clean = rt
         .block_on(verify(&cfg, None, None, Duration::from_secs(30)))
         .unwrap();
@@ -43,7 +35,7 @@ fn verify_counts_each_problem_and_gives_examples() {
         "{clean}"
     );
 
-    let producer: BaseProducer = kafka(&bootstrap).create().unwrap();
+    let producer: BaseProducer = kafka(bootstrap).create().unwrap();
     let send = |partition: i32, key: &str, value: &[u8], position: Option<String>| {
         let mut record = BaseRecord::to("weather")
             .partition(partition)
@@ -86,7 +78,7 @@ fn verify_counts_each_problem_and_gives_examples() {
     // point in the already exported past (missing).
     write(
         &rt,
-        &client,
+        client,
         format!(
             "weather,station=st03,city=c0 temperature=99.5,humidity=1i,condition=\"x\",raining=false {}\n\
              weather,station=st77,city=c2 temperature=1.5 {}\n",

@@ -329,3 +329,50 @@ pub fn assert_prefixed_without_errors(stderr: &str) {
         );
     }
 }
+
+/// A finished export of seeded points to librdkafka's 3-broker mock cluster (topic `weather`, 4
+/// partitions, replication 3) by the bridge binary, stopped cleanly.
+pub struct MockExport {
+    /// Kept alive for reading the topic back; dropped with the export.
+    pub cluster: rdkafka::mocking::MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
+    pub bootstrap: String,
+    /// A client of the seeded database.
+    pub client: InfluxClient,
+    /// The bridge's config file (inside `_dir`).
+    pub config: PathBuf,
+    _dir: tempfile::TempDir,
+    /// Every message of the topic once the bridge had exported all points.
+    pub messages: Vec<TopicMessage>,
+}
+
+/// Seeds `n` points of `stations` stations into a fresh database named after `name`, runs the
+/// bridge until the topic holds all of them, stops it and checks it exited cleanly.
+pub fn export_to_mock_cluster(
+    rt: &tokio::runtime::Runtime,
+    influx: &TestInflux,
+    name: &str,
+    t0_ns: i64,
+    n: usize,
+    stations: usize,
+) -> MockExport {
+    let (client, db) = fresh_database(rt, influx.url(), name);
+    write(rt, &client, &weather_lines(t0_ns, n, stations));
+    let cluster = rdkafka::mocking::MockCluster::new(3).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    cluster.create_topic("weather", 4, 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = BridgeFile::new(influx.url(), &db, &bootstrap, "weather").write(dir.path());
+    let bridge = Bridge::start(&config);
+    let messages = wait_for_messages(&bootstrap, "weather", n, Duration::from_secs(60));
+    let (status, stderr) = bridge.stop();
+    assert!(status.success(), "exit {status:?}\n{stderr}");
+    assert_eq!(messages.len(), n, "{stderr}");
+    MockExport {
+        cluster,
+        bootstrap,
+        client,
+        config,
+        _dir: dir,
+        messages,
+    }
+}
