@@ -21,11 +21,11 @@
 //!    nothing (or nothing lately) says little by its tail. So messages also carry the exporter's
 //!    low watermark at send time ([`HEADER_WATERMARK`]): the last position of the longest prefix
 //!    of the export order whose messages are all acknowledged (with `acks=all`), on every
-//!    partition ([`crate::checkpoint::AckTracker`]). Not every message: one in [`WATERMARK_EVERY`] per
-//!    partition, so any that many consecutive messages of a partition hold one (a header on each
-//!    cost the exporter 14 % of its CPU). It only grows and each one was true when sent, so the largest
-//!    watermark among the partitions' last [`WATERMARK_EVERY`] messages, `W*`, is the newest
-//!    found; every point at or before `W*` is in the topic.
+//!    partition ([`crate::checkpoint::AckTracker`]). Not every message: one in
+//!    [`WATERMARK_EVERY`] per partition, so any that many consecutive messages of a partition
+//!    hold one (see there for what a header on each cost). It only grows and each one was true
+//!    when sent, so the largest watermark among the partitions' last [`WATERMARK_EVERY`]
+//!    messages, `W*`, is the newest found; every point at or before `W*` is in the topic.
 //! 5. **Restart.** Read the last messages of each partition ([`read_tails`]). Partition `p`
 //!    is complete up to `R_p = max(T_p, W*)`. Re-query InfluxDB from the smallest `R_p` (from the
 //!    configured start if some partition has no `R_p`) and skip each point whose position is at or
