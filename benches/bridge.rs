@@ -41,7 +41,7 @@ use telegraf_execd_kafka_bridge::kafka::producer_config;
 use telegraf_execd_kafka_bridge::local_tansu::{LocalTansu, tansu_binary};
 use telegraf_execd_kafka_bridge::partition::sarama_partition;
 use telegraf_execd_kafka_bridge::position::{
-    HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK,
+    HEADER_MEASUREMENT, HEADER_WATERMARK, WATERMARK_EVERY,
 };
 use telegraf_execd_kafka_bridge::source::{MeasurementSchema, export_query};
 
@@ -247,8 +247,9 @@ fn create_topic(bootstrap: &str, topic: &str) {
     }
 }
 
-/// The Kafka side's ceiling: the backlog's messages (value, key, partition and the three
-/// headers as the bridge writes them, built beforehand) produced to `topic` by a plain rdkafka
+/// The Kafka side's ceiling: the backlog's messages (value, key, partition and the headers as
+/// the bridge writes them: `measurement`, and a watermark on one message in `WATERMARK_EVERY`,
+/// built beforehand) produced to `topic` by a plain rdkafka
 /// producer with the bridge's producer settings (idempotent, `acks=all`, same queue caps and
 /// linger), waiting only on librdkafka; returns the time until the last one is acknowledged.
 fn produce_plain(bootstrap: &str, topic: &str, messages: &[PlainMessage]) -> Duration {
@@ -260,20 +261,17 @@ fn produce_plain(bootstrap: &str, topic: &str, messages: &[PlainMessage]) -> Dur
         .create()
         .expect("plain producer");
     let started = Instant::now();
-    for m in messages {
-        let headers = OwnedHeaders::new_with_capacity(3)
-            .insert(Header {
-                key: HEADER_MEASUREMENT,
-                value: Some("weather"),
-            })
-            .insert(Header {
-                key: HEADER_POSITION,
-                value: Some(m.position.as_str()),
-            })
-            .insert(Header {
+    for (i, m) in messages.iter().enumerate() {
+        let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
+            key: HEADER_MEASUREMENT,
+            value: Some("weather"),
+        });
+        if i % WATERMARK_EVERY as usize == 0 {
+            headers = headers.insert(Header {
                 key: HEADER_WATERMARK,
                 value: Some(m.position.as_str()),
             });
+        }
         let mut record = BaseRecord::to(topic)
             .partition(m.partition)
             .key(m.key.as_str())

@@ -24,7 +24,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::kafka::{LoggingContext, partition_count};
-use crate::position::{ExportPosition, HEADER_POSITION, HEADER_WATERMARK};
+use crate::position::{ExportPosition, HEADER_WATERMARK, message_position};
 
 mod stats;
 pub use stats::{FieldStats, StationStats, TopicStats};
@@ -49,7 +49,9 @@ pub struct TopicMessage {
     pub key: Option<Vec<u8>>,
     /// Value bytes.
     pub value: Vec<u8>,
-    /// The bridge's export position header, when present.
+    /// The bridge's export position of the message
+    /// ([`message_position`]); `None` for another producer's
+    /// message or a bridge message whose value is not a point with a timestamp.
     pub position: Option<ExportPosition>,
     /// The bridge's low watermark header, when present (one message in
     /// [`crate::position::WATERMARK_EVERY`] per partition carries one).
@@ -309,22 +311,25 @@ pub fn read_topic_until(
                 // Progress extends the deadline: the timeout bounds stalls, not topic size.
                 deadline = Instant::now() + timeout;
                 count += 1;
-                let header = |key: &str| {
-                    m.headers().and_then(|h| {
-                        h.iter()
-                            .find(|h| h.key == key)
-                            .and_then(|h| h.value)
-                            .and_then(|v| ExportPosition::from_header(v).ok())
-                    })
-                };
+                let value = m.payload().unwrap_or_default();
+                let (mut position, mut watermark) = (None, None);
+                if let Some(headers) = m.headers() {
+                    let pairs = headers.iter().map(|h| (h.key, h.value));
+                    position = message_position(pairs, value).ok().flatten();
+                    watermark = headers
+                        .iter()
+                        .find(|h| h.key == HEADER_WATERMARK)
+                        .and_then(|h| h.value)
+                        .and_then(|v| ExportPosition::from_header(v).ok());
+                }
                 let message = TopicMessage {
                     topic: m.topic().to_string(),
                     partition: m.partition(),
                     offset: m.offset(),
                     key: m.key().map(<[u8]>::to_vec),
-                    value: m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
-                    position: header(HEADER_POSITION),
-                    watermark: header(HEADER_WATERMARK),
+                    value: value.to_vec(),
+                    position,
+                    watermark,
                 };
                 if !on_message(message) {
                     break;

@@ -32,9 +32,7 @@ use crate::kafka::{
 };
 use crate::late::{ExportedCounts, archive_count_query, late_count_query};
 use crate::message::{ExportRecord, MessageEncoder};
-use crate::position::{
-    ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK, WATERMARK_EVERY,
-};
+use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_WATERMARK, WATERMARK_EVERY};
 use crate::reader::{TimeGroup, WindowReader};
 use crate::resume::{ResumeError, ResumePoint, read_settled_tails};
 use crate::source::{MeasurementSchema, export_query, influx_client};
@@ -434,8 +432,6 @@ impl Exporter {
             window = window.counting_after(count_after);
         }
         let mut handled = 0u64;
-        // Reused for every message's position header.
-        let mut position_text = String::new();
         // Reused from one timestamp to the next, so its vectors are allocated once.
         let mut group = TimeGroup::default();
         loop {
@@ -490,7 +486,7 @@ impl Exporter {
                 if self.resume.is_exported(record.partition, &record.position) {
                     self.stats.add_resumed(1);
                 } else {
-                    if self.send(&record, now, &mut position_text).await? {
+                    if self.send(&record, now).await? {
                         now = SendClock::now();
                     }
                 }
@@ -558,24 +554,17 @@ impl Exporter {
     }
 
     /// Hands one record to librdkafka (sent at `now`), waiting while its queue is full; says
-    /// whether it waited. `position_text` is scratch space for the position header.
+    /// whether it waited.
     async fn send(
         &mut self,
         record: &ExportRecord,
         mut now: SendClock,
-        position_text: &mut String,
     ) -> Result<bool, WindowError> {
-        record.position.write_header(position_text);
-        let position = position_text.as_str();
-        let mut headers = OwnedHeaders::new_with_capacity(3)
-            .insert(Header {
-                key: HEADER_MEASUREMENT,
-                value: Some(record.measurement.as_bytes()),
-            })
-            .insert(Header {
-                key: HEADER_POSITION,
-                value: Some(position.as_bytes()),
-            });
+        // The position is not a header: it is the value's (see `crate::position`).
+        let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
+            key: HEADER_MEASUREMENT,
+            value: Some(record.measurement.as_bytes()),
+        });
         let mut waited = false;
         let seq = loop {
             {

@@ -275,6 +275,37 @@ mod tests {
         assert_eq!(&*rb.position.series, "m,a=b");
     }
 
+    /// A restarted bridge reads the positions back from the values (`ExportPosition::of_value`):
+    /// they must be exactly the encoder's, in both formats, whatever the names hold.
+    #[test]
+    fn positions_read_back_from_values_are_the_encoders() {
+        let names = [
+            "weather", "{json", "we ather", "a,b", "a=b", "mid\\dle", "é \"q\"", "x\\ y",
+        ];
+        for format in [ValueFormat::Influx, ValueFormat::Json] {
+            let mut enc = MessageEncoder::new(format, "station", 4);
+            for (i, name) in names.iter().enumerate() {
+                let p = Point {
+                    measurement: (*name).into(),
+                    tags: vec![
+                        Tag::new("station", *name),
+                        Tag::new(*name, "v"),
+                        Tag::new("city", "Saint Étienne, =x"),
+                    ],
+                    fields: vec![
+                        Field::new("note", format!("{name} \"quoted\" {{")),
+                        Field::new("temp", 1e21),
+                    ],
+                    timestamp: Some(i64::MIN + i as i64),
+                };
+                let r = enc.encode(&p, &"weather".into()).unwrap();
+                let back = ExportPosition::of_value(&r.value)
+                    .unwrap_or_else(|e| panic!("{format:?} {name:?}: {e}"));
+                assert_eq!(back, r.position, "{format:?} {name:?}");
+            }
+        }
+    }
+
     #[test]
     fn same_station_same_partition_whatever_other_tags() {
         let mut enc = MessageEncoder::new(ValueFormat::Influx, "station", 4);

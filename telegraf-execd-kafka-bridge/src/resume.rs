@@ -14,9 +14,9 @@
 //!    `acks=all`, `message.timeout.ms=0` so nothing expires, `enable.gapless.guarantee=true` so a
 //!    gap is a fatal error rather than a silent hole). Within one producer session each partition's
 //!    log is therefore a *prefix* of the points sent to that partition, in export order, with no
-//!    duplicates — however the process dies. So the last message of partition `p` (its
-//!    [`HEADER_POSITION`] header, `T_p`) says exactly which of `p`'s points are there: those at or
-//!    before `T_p`.
+//!    duplicates — however the process dies. So the last message of partition `p` (the position
+//!    of the point it carries, `T_p`, see [`ExportPosition::of_value`]) says exactly which of
+//!    `p`'s points are there: those at or before `T_p`.
 //! 4. **A global low watermark `W` for empty or quiet partitions.** A partition that received
 //!    nothing (or nothing lately) says little by its tail. So messages also carry the exporter's
 //!    low watermark at send time ([`HEADER_WATERMARK`]): the last position of the longest prefix
@@ -46,8 +46,8 @@
 //!   move. A transactional fence would close this window without waiting; none of the peers here
 //!   hides aborted transactions from readers.
 //! - The topic's partition count does not change between runs (the bridge checks it at start and
-//!   routes by it), and no other producer writes to the topic: a tail message without a position
-//!   header is an error.
+//!   routes by it), and no other producer writes to the topic: a partition whose last messages
+//!   all lack the bridge's [`HEADER_MEASUREMENT`] header is an error.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -60,7 +60,8 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use crate::consume::ReaderContext;
 use crate::position::{
-    ExportPosition, HEADER_POSITION, HEADER_WATERMARK, PositionParseError, WATERMARK_EVERY,
+    ExportPosition, HEADER_MEASUREMENT, HEADER_WATERMARK, PositionParseError, WATERMARK_EVERY,
+    message_position,
 };
 
 /// What the last bridge messages of one partition say.
@@ -223,7 +224,7 @@ pub enum ResumeError {
     },
     /// A partition holds messages, none of which the bridge wrote.
     #[error(
-        "partition {partition} of topic {topic:?} holds messages without an `{HEADER_POSITION}` header: \
+        "partition {partition} of topic {topic:?} holds messages without the bridge's `{HEADER_MEASUREMENT}` header: \
          another producer writes to it, so the bridge cannot tell what it already exported"
     )]
     ForeignMessages {
@@ -232,9 +233,10 @@ pub enum ResumeError {
         /// The partition.
         partition: i32,
     },
-    /// A position header that does not parse.
+    /// A bridge message whose position (its value's point, or an older bridge's position header)
+    /// or watermark header does not parse.
     #[error("partition {partition} of topic {topic:?}, offset {offset}: {source}")]
-    BadHeader {
+    BadPosition {
         /// The topic.
         topic: String,
         /// The partition.
@@ -476,20 +478,21 @@ fn read_to_end(
                 let Some(headers) = message.headers() else {
                     continue;
                 };
-                let (mut last, mut watermark) = (None, None);
+                let bad = |source| ResumeError::BadPosition {
+                    topic: topic.to_string(),
+                    partition,
+                    offset: message.offset(),
+                    source,
+                };
+                let last = message_position(
+                    headers.iter().map(|h| (h.key, h.value)),
+                    message.payload().unwrap_or_default(),
+                )
+                .map_err(bad)?;
+                let mut watermark = None;
                 for header in headers.iter() {
-                    let parse = |v: &[u8]| {
-                        ExportPosition::from_header(v).map_err(|source| ResumeError::BadHeader {
-                            topic: topic.to_string(),
-                            partition,
-                            offset: message.offset(),
-                            source,
-                        })
-                    };
-                    match (header.key, header.value) {
-                        (HEADER_POSITION, Some(v)) => last = Some(parse(v)?),
-                        (HEADER_WATERMARK, Some(v)) => watermark = Some(parse(v)?),
-                        _ => {}
+                    if let (HEADER_WATERMARK, Some(v)) = (header.key, header.value) {
+                        watermark = Some(ExportPosition::from_header(v).map_err(bad)?);
                     }
                 }
                 if last.is_some()

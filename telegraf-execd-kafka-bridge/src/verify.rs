@@ -1,7 +1,7 @@
 //! `consume --verify`: compare a topic with InfluxDB — missing, duplicated, out-of-order points.
 //!
-//! The topic is read to its end (every message's export-position header, partition, offset and
-//! a hash of its decoded content); then the bridge's export query runs over the same range and
+//! The topic is read to its end (every message's export position, partition, offset and a hash
+//! of its decoded content); then the bridge's export query runs over the same range and
 //! every row is read with the schema's types and looked up. The range is the configured `start` up to the newest position in the
 //! topic (or `until`), so run it once the bridge has caught up. Problems:
 //! - **missing**: in InfluxDB, not in the topic;
@@ -12,7 +12,8 @@
 //!   from the InfluxDB row, or the value cannot be decoded (see `content`: neither side uses the
 //!   exporter's encoder);
 //! - **misrouted**: on another partition than the key maps to;
-//! - **without position**: a message lacking the header (another producer writes to the topic).
+//! - **without position**: a message without the bridge's `measurement` header (another producer
+//!   writes to the topic), or whose value is not a point with a timestamp.
 //!
 //! Memory: every message read is remembered until the comparison, in 32 bytes plus each
 //! distinct series key once (`positions`): about 32 MB per million messages, twice that at
@@ -30,7 +31,7 @@ use crate::config::ValueFormat;
 use crate::consume::{ConsumeError, ReadMode, read_topic};
 use crate::kafka::client_config;
 use crate::partition::sarama_partition;
-use crate::position::ExportPosition;
+use crate::position::{ExportPosition, HEADER_MEASUREMENT};
 use crate::source::{MeasurementSchema, export_query, influx_client};
 
 mod content;
@@ -71,7 +72,7 @@ pub struct VerifyReport {
     pub mismatched: u64,
     /// On the wrong partition.
     pub misrouted: u64,
-    /// Messages without an export-position header.
+    /// Messages that are not the bridge's, or whose value is not a point with a timestamp.
     pub without_position: u64,
     /// Rows InfluxDB holds that cannot be line protocol (skipped by the bridge too).
     pub skipped_rows: u64,
@@ -296,8 +297,12 @@ fn read_positions(
             }
             None => {
                 report.without_position += 1;
+                let why = match ExportPosition::of_value(&m.value) {
+                    Ok(_) => format!("no `{HEADER_MEASUREMENT}` header (another producer's)"),
+                    Err(e) => format!("not the bridge's, or its value is not a point: {e}"),
+                };
                 report.note(format!(
-                    "without position header: partition {} offset {}",
+                    "without position: partition {} offset {}: {why}",
                     m.partition, m.offset
                 ));
             }

@@ -101,7 +101,12 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let mut copies: HashMap<String, usize> = HashMap::new();
     for m in &messages {
         *copies
-            .entry(m.position.as_ref().expect("position header").to_string())
+            .entry(
+                m.position
+                    .as_ref()
+                    .expect("a bridge message with a position")
+                    .to_string(),
+            )
             .or_default() += 1;
     }
     let duplicated: Vec<_> = copies.iter().filter(|(_, c)| **c > 1).collect();

@@ -81,7 +81,10 @@ fn exports_every_point_once_in_telegraf_format() {
                 .contains(&format!("station={}", String::from_utf8_lossy(key)))
         );
         assert_eq!(m.partition, sarama_partition(key, 4));
-        let position = m.position.clone().expect("position header");
+        let position = m
+            .position
+            .clone()
+            .expect("a bridge message with a position");
         if let Some(prev) = last_per_partition.insert(m.partition, position.clone()) {
             assert!(
                 prev < position,

@@ -37,6 +37,8 @@ fn cluster_with_coordinator_down(
         .coordinator(MockCoordinator::Group(group.into()), 3)
         .unwrap();
     let producer: BaseProducer = kafka(&cluster.bootstrap_servers()).create().unwrap();
+    // Messages as bridges before 2026-12-06 wrote them, with an `export-position` header (here
+    // unlike the value's timestamp, so the header is what the reader must have used).
     for p in 0..4 {
         for i in 0..PER_PARTITION {
             let position =

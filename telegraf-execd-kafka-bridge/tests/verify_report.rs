@@ -11,7 +11,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use telegraf_execd_kafka_bridge::config::BridgeConfig;
-use telegraf_execd_kafka_bridge::position::HEADER_POSITION;
+use telegraf_execd_kafka_bridge::position::HEADER_MEASUREMENT;
 use telegraf_execd_kafka_bridge::verify::verify;
 
 const T0: i64 = 1_700_000_000_000_000_000;
@@ -36,15 +36,16 @@ fn verify_counts_each_problem_and_gives_examples() {
     );
 
     let producer: BaseProducer = kafka(bootstrap).create().unwrap();
-    let send = |partition: i32, key: &str, value: &[u8], position: Option<String>| {
+    // A message marked as the bridge's carries its position in its value.
+    let send = |partition: i32, key: &str, value: &[u8], bridge: bool| {
         let mut record = BaseRecord::to("weather")
             .partition(partition)
             .key(key)
             .payload(value);
-        if let Some(p) = &position {
+        if bridge {
             record = record.headers(OwnedHeaders::new().insert(Header {
-                key: HEADER_POSITION,
-                value: Some(p.as_bytes()),
+                key: HEADER_MEASUREMENT,
+                value: Some(&b"weather"[..]),
             }));
         }
         producer.send(record).map_err(|(e, _)| e).unwrap();
@@ -56,22 +57,21 @@ fn verify_counts_each_problem_and_gives_examples() {
         .unwrap()
         .clone();
     let oldest_position = oldest.position.clone().unwrap();
-    send(
-        oldest.partition,
-        "st00",
-        &oldest.value,
-        Some(oldest_position.to_string()),
-    );
+    send(oldest.partition, "st00", &oldest.value, true);
     // A position InfluxDB does not hold, early in the range: unexpected, out of order.
     let foreign = format!("{} weather,city=c0,station=zz", T0 + 5_000_000_000);
     send(
         1,
         "zz",
-        b"weather,city=c0,station=zz temperature=1.0 1\n",
-        Some(foreign.clone()),
+        format!(
+            "weather,city=c0,station=zz temperature=1.0 {}\n",
+            T0 + 5_000_000_000
+        )
+        .as_bytes(),
+        true,
     );
-    // Someone else's message: no position header.
-    send(2, "x", b"weather,station=x t=1 1\n", None);
+    // Someone else's message: a point, but without the bridge's header.
+    send(2, "x", b"weather,station=x t=1 1\n", false);
     producer.flush(Duration::from_secs(10)).unwrap();
 
     // InfluxDB: one exported point rewritten with another temperature (mismatched), one new
@@ -138,7 +138,10 @@ fn verify_counts_each_problem_and_gives_examples() {
     );
     assert!(has("unexpected (not in InfluxDB): ", &foreign), "{text}");
     assert!(has("mismatched value at ", "temperature=99.5"), "{text}");
-    assert!(has("without position header: partition 2 ", ""), "{text}");
+    assert!(
+        has("without position: partition 2 ", "another producer's"),
+        "{text}"
+    );
 }
 
 /// Verify decodes each message and compares content with the InfluxDB row, not bytes with its
@@ -196,7 +199,6 @@ fn verify_compares_decoded_content_not_the_encoders_bytes() {
             changed_type = Some(position.clone());
         }
         let value = format!("{series} {} {time}", parts.join(","));
-        let position = position.to_string();
         producer
             .send(
                 BaseRecord::to("respelled")
@@ -204,8 +206,8 @@ fn verify_compares_decoded_content_not_the_encoders_bytes() {
                     .key(m.key.as_deref().unwrap_or_default())
                     .payload(value.as_bytes())
                     .headers(OwnedHeaders::new().insert(Header {
-                        key: HEADER_POSITION,
-                        value: Some(position.as_bytes()),
+                        key: HEADER_MEASUREMENT,
+                        value: Some(&b"weather"[..]),
                     })),
             )
             .map_err(|(e, _)| e)
