@@ -326,6 +326,9 @@ fn plain_messages(n: usize) -> Vec<PlainMessage> {
 /// What one export by the bridge process cost.
 struct ChildRun {
     elapsed: Duration,
+    /// Until the first health line with a point exported: start-up, Kafka metadata, the resume
+    /// point, InfluxDB's first chunk.
+    first_point: Duration,
     /// Peak resident size in bytes.
     peak_rss: u64,
     /// User + system CPU time of the whole exporter process (all threads, librdkafka's too).
@@ -360,6 +363,7 @@ fn export_in_child(
         .expect("spawn the bridge");
     let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
     let mut finished = None;
+    let mut first_point = None;
     for line in stdout.lines() {
         let line = line.expect("bridge stdout");
         let exported: u64 = line
@@ -367,11 +371,15 @@ fn export_in_child(
             .and_then(|(_, rest)| rest.split_once('i'))
             .and_then(|(v, _)| v.parse().ok())
             .unwrap_or_else(|| panic!("not a health line: {line}"));
+        if exported > 0 && first_point.is_none() {
+            first_point = Some(started.elapsed());
+        }
         if exported >= n as u64 {
             let elapsed = started.elapsed();
             let (peak_rss, cpu) = process_usage(child.id());
             finished = Some(ChildRun {
                 elapsed,
+                first_point: first_point.unwrap_or(elapsed),
                 peak_rss,
                 cpu,
             });
@@ -633,8 +641,9 @@ fn bench_export(c: &mut Criterion) {
                     }
                     // CPU time is much less sensitive than wall time to what else the machine runs.
                     eprintln!(
-                        "bridge bench: {name}: {n} points in {:?} = {rate:.0} points/s, peak RSS {:.1} MB, exporter CPU {:.2} s, influxd CPU {:.2} s, tansu CPU {:.2} s",
+                        "bridge bench: {name}: {n} points in {:?} (first after {:?}) = {rate:.0} points/s, peak RSS {:.1} MB, exporter CPU {:.2} s, influxd CPU {:.2} s, tansu CPU {:.2} s",
                         run.elapsed,
+                        run.first_point,
                         run.peak_rss as f64 / 1048576.0,
                         run.cpu.as_secs_f64(),
                         influxd_cpu.as_secs_f64(),

@@ -296,7 +296,10 @@ pub fn read_tails(
             .map_err(kafka)?;
         ranges.push((low, high));
     }
-    let mut todo: Vec<i32> = (0..partitions).collect();
+    // An empty partition has no tail to read.
+    let mut todo: Vec<i32> = (0..partitions)
+        .filter(|&p| ranges[p as usize].1 > ranges[p as usize].0)
+        .collect();
     for look_back in LOOK_BACK {
         if todo.is_empty() {
             break;
@@ -328,7 +331,20 @@ pub fn read_tails(
         }
         todo = wider;
     }
+    close_in_background(consumer);
     Ok(tails)
+}
+
+/// Drops a tail reader on a thread of its own: closing a consumer with a `group.id` takes
+/// librdkafka about 100 ms (against tansu), which the start of the export need not wait for.
+fn close_in_background(consumer: BaseConsumer<ReaderContext>) {
+    let closing = std::thread::Builder::new()
+        .name("tail-reader-close".into())
+        .spawn(move || drop(consumer));
+    if let Err(e) = closing {
+        // The consumer went down with the failed spawn's closure, closed on this thread.
+        log::debug!("closing the tail reader on this thread: {e}");
+    }
 }
 
 /// Like [`read_tails`], but returns only once the partition ends (high watermarks) have stayed
