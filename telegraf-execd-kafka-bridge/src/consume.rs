@@ -23,7 +23,7 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use crate::kafka::{LoggingContext, partition_count};
+use crate::kafka::{LoggingContext, partition_count, reader_config};
 use crate::position::{ExportPosition, HEADER_WATERMARK, message_position};
 
 mod stats;
@@ -263,7 +263,7 @@ pub fn read_topic_until(
         topic: topic.to_string(),
         source,
     };
-    let mut config = client.clone();
+    let mut config = reader_config(client);
     config
         // Required by assign(), never used: see the module notes and `ReaderContext`.
         .set("group.id", "telegraf-execd-kafka-bridge-consume")

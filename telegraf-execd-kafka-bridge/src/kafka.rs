@@ -52,6 +52,70 @@ pub fn client_config(properties: &KafkaProperties) -> ClientConfig {
     config
 }
 
+/// librdkafka's producer-only properties (scope `P` in its `CONFIGURATION.md`, 2.12), global and
+/// topic-level, under every name. A consumer given one logs a `CONFWARN` ("is a producer property
+/// and will be ignored by this consumer instance"), which would be a `W!` at every start of a
+/// bridge whose `kafka` table tunes its producer.
+const PRODUCER_ONLY_PROPERTIES: [&str; 30] = [
+    "transactional.id",
+    "transaction.timeout.ms",
+    "enable.idempotence",
+    "enable.gapless.guarantee",
+    "queue.buffering.max.messages",
+    "queue.buffering.max.kbytes",
+    "queue.buffering.max.ms",
+    "linger.ms",
+    "message.send.max.retries",
+    "retries",
+    "queue.buffering.backpressure.threshold",
+    "compression.codec",
+    "compression.type",
+    "batch.num.messages",
+    "batch.size",
+    "delivery.report.only.error",
+    "dr_cb",
+    "dr_msg_cb",
+    "sticky.partitioning.linger.ms",
+    "request.required.acks",
+    "acks",
+    "request.timeout.ms",
+    "message.timeout.ms",
+    "delivery.timeout.ms",
+    "queuing.strategy",
+    "produce.offset.report",
+    "partitioner",
+    "partitioner_cb",
+    "msg_order_cmp",
+    "compression.level",
+];
+
+/// The connection settings for a consumer: `client` without the producer-only properties
+/// (also in their `topic.` spelling), which the `kafka` table may hold for the exporter.
+///
+/// ```
+/// let mut c = rdkafka::ClientConfig::new();
+/// c.set("bootstrap.servers", "127.0.0.1:9092").set("linger.ms", "20").set("topic.acks", "all");
+/// let r = telegraf_execd_kafka_bridge::kafka::reader_config(&c);
+/// assert_eq!(r.get("bootstrap.servers"), Some("127.0.0.1:9092"));
+/// assert_eq!((r.get("linger.ms"), r.get("topic.acks")), (None, None));
+/// ```
+pub fn reader_config(client: &ClientConfig) -> ClientConfig {
+    let mut config = client.clone();
+    let producer_only: Vec<String> = client
+        .config_map()
+        .keys()
+        .filter(|key| {
+            let name = key.strip_prefix("topic.").unwrap_or(key);
+            PRODUCER_ONLY_PROPERTIES.contains(&name)
+        })
+        .map(|key| key.to_string())
+        .collect();
+    for key in producer_only {
+        config.remove(&key);
+    }
+    config
+}
+
 /// The producer settings: the user's properties, the bridge's defaults where unset, and the
 /// properties exactly-once depends on (see [`crate::resume`]). Each property appears under one
 /// spelling only (a user's alias of a pinned property is replaced by the pinned value), so

@@ -59,6 +59,7 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::consume::ReaderContext;
+use crate::kafka::reader_config;
 use crate::position::{
     ExportPosition, HEADER_MEASUREMENT, HEADER_WATERMARK, PositionParseError, WATERMARK_EVERY,
     message_position,
@@ -426,20 +427,7 @@ const SETTLE_POLL: Duration = Duration::from_millis(100);
 /// group coordinator it makes librdkafka look up is never used (see [`crate::consume`]), and
 /// [`ReaderContext`] keeps that connection's trouble out of the warnings.
 fn tail_reader_config(client: &ClientConfig) -> ClientConfig {
-    let mut config = client.clone();
-    for key in [
-        "transactional.id",
-        "enable.idempotence",
-        "enable.gapless.guarantee",
-        "delivery.report.only.error",
-        "acks",
-        "request.required.acks",
-        "message.timeout.ms",
-        "linger.ms",
-        "queue.buffering.max.ms",
-    ] {
-        config.remove(key);
-    }
+    let mut config = reader_config(client);
     config
         .set("group.id", "telegraf-execd-kafka-bridge-resume")
         .set("enable.auto.commit", "false")
