@@ -15,11 +15,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use influxdb_http::{Error as InfluxError, InfluxClient};
-use rdkafka::error::KafkaError;
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::types::RDKafkaErrorCode;
+use influxdb_http::InfluxClient;
+use rdkafka::producer::{BaseProducer, Producer};
 use rdkafka::util::Timeout;
 use tokio::sync::watch;
 
@@ -27,62 +24,21 @@ use crate::checkpoint::AckTracker;
 use crate::config::BridgeConfig;
 use crate::health::HealthStats;
 use crate::kafka::{
-    DeliveryContext, DeliveryFailure, TopicLookupError, client_config, partition_count,
-    producer_config, serve_deliveries,
+    DeliveryContext, DeliveryFailure, client_config, partition_count, producer_config,
+    serve_deliveries,
 };
 use crate::late::{ExportedCounts, archive_count_query, late_count_query};
-use crate::message::{ExportRecord, MessageEncoder};
-use crate::position::{ExportPosition, HEADER_MEASUREMENT, HEADER_WATERMARK, WATERMARK_EVERY};
+use crate::message::MessageEncoder;
+use crate::position::ExportPosition;
 use crate::reader::{TimeGroup, WindowReader};
-use crate::resume::{ResumeError, ResumePoint, read_settled_tails};
+use crate::resume::{ResumePoint, read_settled_tails};
 use crate::source::{MeasurementSchema, export_query, influx_client};
 
-/// Why the export stopped for good.
-///
-/// ```
-/// use telegraf_execd_kafka_bridge::export::ExportError;
-/// let e = ExportError::KafkaTimeout { waited: std::time::Duration::from_secs(60), in_flight: 12 };
-/// assert!(e.to_string().contains("12 messages"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// The InfluxDB client could not be configured.
-    #[error("InfluxDB settings: {0}")]
-    InfluxConfig(#[source] InfluxError),
-    /// The export query is invalid (e.g. a bad `where` option); retrying cannot help.
-    #[error("InfluxDB rejected the export query: {0}")]
-    BadQuery(#[source] InfluxError),
-    /// The producer could not be created.
-    #[error("creating the Kafka producer: {0}")]
-    Producer(#[source] KafkaError),
-    /// The topic's partitions could not be looked up.
-    #[error(transparent)]
-    Topic(#[from] TopicLookupError),
-    /// The resume point could not be read from the topic.
-    #[error(transparent)]
-    Resume(#[from] ResumeError),
-    /// A message was not acknowledged in time.
-    #[error("Kafka acknowledged nothing for {waited:?} ({in_flight} messages in flight)")]
-    KafkaTimeout {
-        /// The configured `kafka_timeout`.
-        waited: Duration,
-        /// Messages still unacknowledged.
-        in_flight: usize,
-    },
-    /// InfluxDB refused the export for a reason only the operator can fix (credentials,
-    /// permissions, a missing database or retention policy, a field with several types).
-    #[error("{fix} (InfluxDB said: {source})")]
-    InfluxPermanent {
-        /// What to change.
-        fix: String,
-        /// InfluxDB's error.
-        #[source]
-        source: InfluxError,
-    },
-    /// A delivery failed permanently, or the producer hit a fatal error.
-    #[error("Kafka {0}")]
-    Delivery(String),
-}
+mod error;
+mod send;
+use error::WindowError;
+pub use error::{ExportError, permanent_fix};
+use send::SendClock;
 
 /// The exporter: InfluxDB client, idempotent producer, and the bookkeeping between them.
 pub struct Exporter {
@@ -121,11 +77,6 @@ impl std::fmt::Debug for Exporter {
 /// How often the export loop serves delivery reports while it waits (for InfluxDB, for room in
 /// librdkafka's queue, or with messages in flight between windows).
 const DELIVERY_POLL: Duration = Duration::from_millis(1);
-
-/// While sending, delivery reports are served before every this many messages: a report event
-/// covers a whole batch of one partition (hundreds of messages at full speed), and even an empty
-/// poll reads the clock three times.
-const SERVE_EVERY: u64 = 32;
 
 /// Stderr warnings about skipped rows per run before they are only counted.
 const MAX_SKIP_WARNINGS: u64 = 100;
@@ -331,51 +282,6 @@ impl Exporter {
         }
     }
 
-    fn failure_reason(&self) -> Option<String> {
-        if let Some(f) = lock(&self.failure).clone() {
-            return Some(f);
-        }
-        self.producer
-            .client()
-            .fatal_error()
-            .map(|(code, reason)| format!("producer fatal error {code:?}: {reason}"))
-    }
-
-    /// Serves the delivery reports, then fails when a delivery failed or the oldest message
-    /// waits longer than `kafka_timeout`.
-    fn check_kafka(&self) -> Result<(), ExportError> {
-        serve_deliveries(&self.producer);
-        if let Some(reason) = self.failure_reason() {
-            return Err(ExportError::Delivery(reason));
-        }
-        let tracker = lock(&self.tracker);
-        self.stats.set_in_flight(tracker.in_flight());
-        let Some(oldest) = tracker.oldest_unacked() else {
-            return Ok(());
-        };
-        let waiting = oldest.elapsed();
-        let limit = self.config.kafka_timeout.0;
-        if waiting > limit {
-            return Err(ExportError::KafkaTimeout {
-                waited: limit,
-                in_flight: tracker.in_flight(),
-            });
-        }
-        // Half-way to giving up, say so (at most every 5 s): a partition whose leader is gone
-        // stalls while the others keep flowing.
-        if waiting > limit / 2 {
-            let mut warned = lock(&self.stall_warned);
-            if warned.is_none_or(|w| w.elapsed() > Duration::from_secs(5)) {
-                *warned = Some(Instant::now());
-                log::warn!(
-                    "Kafka has not acknowledged the oldest of {} messages for {waiting:.1?}; giving up at kafka_timeout = {limit:?}",
-                    tracker.in_flight()
-                );
-            }
-        }
-        Ok(())
-    }
-
     /// Exports the points from the cursor up to `hi` (inclusive).
     async fn export_window(
         &mut self,
@@ -563,199 +469,5 @@ impl Exporter {
                 Err(e) => log::warn!("counting exported points of {m:?} again failed: {e}"),
             }
         }
-    }
-
-    /// Hands one record to librdkafka (sent at `now`), waiting while its queue is full; says
-    /// whether it waited.
-    async fn send(
-        &mut self,
-        record: &ExportRecord,
-        mut now: SendClock,
-    ) -> Result<bool, WindowError> {
-        // The position is not a header: it is the value's (see `crate::position`).
-        let mut headers = OwnedHeaders::new_with_capacity(2).insert(Header {
-            key: HEADER_MEASUREMENT,
-            value: Some(record.measurement.as_bytes()),
-        });
-        let mut waited = false;
-        let seq = loop {
-            {
-                // One lock for the room check and the registration. The watermark header is
-                // copied into the message under it, so the text is never cloned.
-                let mut t = lock(&self.tracker);
-                if !t.is_full() {
-                    let due = usize::try_from(record.partition)
-                        .ok()
-                        .and_then(|p| self.watermark_due.get_mut(p));
-                    if let Some(due) = due {
-                        if *due > 0 {
-                            *due -= 1;
-                        } else if let Some(w) = t.watermark_header() {
-                            headers = headers.insert(Header {
-                                key: HEADER_WATERMARK,
-                                value: Some(w.as_bytes()),
-                            });
-                            *due = WATERMARK_EVERY - 1;
-                        }
-                    }
-                    break t.register(record.position.clone(), now.instant);
-                }
-            }
-            self.wait_for_tracker_room().await?;
-            waited = true;
-            now = SendClock::now();
-        };
-        if seq % SERVE_EVERY == 0 {
-            serve_deliveries(&self.producer);
-        }
-        let seq = usize::try_from(seq).unwrap_or(usize::MAX);
-        let mut message: BaseRecord<'_, [u8], [u8], usize> =
-            BaseRecord::with_opaque_to(&self.config.topic, seq)
-                .partition(record.partition)
-                .payload(record.value.as_slice())
-                .timestamp(now.unix_ms)
-                .headers(headers);
-        if let Some(key) = &record.key {
-            message = message.key(&**key);
-        }
-        loop {
-            match self.producer.send(message) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    message = back;
-                    waited = true;
-                    self.check_kafka().map_err(WindowError::Fatal)?;
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                }
-                Err((e, _)) => {
-                    return Err(WindowError::Fatal(ExportError::Delivery(format!(
-                        "refused message at {}: {e}",
-                        record.position
-                    ))));
-                }
-            }
-        }
-        self.stats.add_sent(1);
-        Ok(waited)
-    }
-}
-
-impl Exporter {
-    /// Waits while the ack tracker is full: a partition has not acknowledged its oldest message
-    /// while the others acknowledged the tracker's capacity after it. Bounded by
-    /// `kafka_timeout` through [`Exporter::check_kafka`].
-    async fn wait_for_tracker_room(&self) -> Result<(), WindowError> {
-        let mut paused: Option<Instant> = None;
-        let mut warned = false;
-        loop {
-            let (full, tracked) = {
-                let t = lock(&self.tracker);
-                (t.is_full(), t.tracked())
-            };
-            if !full {
-                return Ok(());
-            }
-            let since = *paused.get_or_insert_with(Instant::now);
-            // A full queue for a moment is ordinary back-pressure; a second is a stall.
-            if !warned && since.elapsed() > Duration::from_secs(1) {
-                warned = true;
-                log::warn!(
-                    "export paused: {tracked} messages sent since the oldest unacknowledged one, the most kept in memory (queue.buffering.max.messages); waiting for Kafka"
-                );
-            }
-            self.check_kafka().map_err(WindowError::Fatal)?;
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-    }
-}
-
-/// When records are handed to librdkafka: the monotonic instant the ack tracker measures
-/// delivery latency from, and the wall-clock milliseconds that become the message's Kafka
-/// timestamp (what librdkafka would read itself, once per message, when given none).
-#[derive(Debug, Clone, Copy)]
-struct SendClock {
-    instant: Instant,
-    unix_ms: i64,
-}
-
-impl SendClock {
-    fn now() -> Self {
-        SendClock {
-            instant: Instant::now(),
-            unix_ms: now_ns() / 1_000_000,
-        }
-    }
-}
-
-/// How one window failed.
-enum WindowError {
-    /// Retry after a backoff.
-    Influx(InfluxError),
-    /// Stop the exporter.
-    Fatal(ExportError),
-}
-
-/// What the operator must change when InfluxDB's answer cannot get better by retrying.
-///
-/// ```
-/// let e = influxdb_http::Error::Http { url: "u".into(), status: 401, reason: "authorization failed".into(), retry_after: None };
-/// let fix = telegraf_execd_kafka_bridge::export::permanent_fix(&e, "weather").unwrap();
-/// assert!(fix.contains("influxdb.username"), "{fix}");
-/// ```
-pub fn permanent_fix(e: &InfluxError, database: &str) -> Option<String> {
-    match e {
-        InfluxError::Http { status: 401, .. } => Some(
-            "InfluxDB rejected the credentials: fix influxdb.username/password or the token (influxdb.token, token_env, token_file)".into(),
-        ),
-        InfluxError::Http { status: 403, .. } => Some(format!(
-            "the InfluxDB user may not read database {database:?}: grant it READ (GRANT READ ON \"{database}\" TO <user>) or configure another user or token"
-        )),
-        InfluxError::Query { message, .. } | InfluxError::Http { reason: message, .. }
-            if message.starts_with("database not found") =>
-        {
-            Some(format!(
-                "database {database:?} does not exist: fix influxdb.database (SHOW DATABASES lists them)"
-            ))
-        }
-        InfluxError::Query { message, .. } | InfluxError::Http { reason: message, .. }
-            if message.starts_with("retention policy not found") =>
-        {
-            Some(format!(
-                "the retention policy does not exist in database {database:?}: fix influxdb.retention_policy (SHOW RETENTION POLICIES lists them)"
-            ))
-        }
-        InfluxError::FieldTypeConflict {
-            measurement,
-            field,
-            types,
-        } => Some(format!(
-            "field {field:?} of measurement {measurement:?} has different types in different shards ({types}), so its points cannot be exported with one type: drop the shards or series holding the wrong type, or set `start` after them"
-        )),
-        _ => None,
-    }
-}
-
-impl WindowError {
-    fn from_influx_in(e: InfluxError, database: &str) -> Self {
-        match permanent_fix(&e, database) {
-            Some(fix) => WindowError::Fatal(ExportError::InfluxPermanent { fix, source: e }),
-            None => Self::from_influx(e),
-        }
-    }
-
-    fn from_influx(e: InfluxError) -> Self {
-        match &e {
-            InfluxError::Config(_) => WindowError::Fatal(ExportError::InfluxConfig(e)),
-            InfluxError::Query { message, .. } if message.contains("error parsing query") => {
-                WindowError::Fatal(ExportError::BadQuery(e))
-            }
-            _ => WindowError::Influx(e),
-        }
-    }
-}
-
-impl From<ExportError> for WindowError {
-    fn from(e: ExportError) -> Self {
-        WindowError::Fatal(e)
     }
 }
