@@ -55,10 +55,11 @@ pub fn client_config(properties: &KafkaProperties) -> ClientConfig {
 }
 
 /// librdkafka's producer-only properties (scope `P` in its `CONFIGURATION.md`, 2.12), global and
-/// topic-level, under every name. A consumer given one logs a `CONFWARN` ("is a producer property
-/// and will be ignored by this consumer instance"), which would be a `W!` at every start of a
-/// bridge whose `kafka` table tunes its producer.
-const PRODUCER_ONLY_PROPERTIES: [&str; 30] = [
+/// topic-level, by [`canonical_property`] name (aliases and `topic.` spellings resolve to these).
+/// A consumer given one logs a `CONFWARN` ("is a producer property and will be ignored by this
+/// consumer instance"), which would be a `W!` at every start of a bridge whose `kafka` table
+/// tunes its producer.
+const PRODUCER_ONLY_PROPERTIES: [&str; 26] = [
     "transactional.id",
     "transaction.timeout.ms",
     "enable.idempotence",
@@ -66,12 +67,10 @@ const PRODUCER_ONLY_PROPERTIES: [&str; 30] = [
     "queue.buffering.max.messages",
     "queue.buffering.max.kbytes",
     "queue.buffering.max.ms",
-    "linger.ms",
     "message.send.max.retries",
-    "retries",
     "queue.buffering.backpressure.threshold",
     "compression.codec",
-    "compression.type",
+    "topic.compression.codec",
     "batch.num.messages",
     "batch.size",
     "delivery.report.only.error",
@@ -79,10 +78,8 @@ const PRODUCER_ONLY_PROPERTIES: [&str; 30] = [
     "dr_msg_cb",
     "sticky.partitioning.linger.ms",
     "request.required.acks",
-    "acks",
     "request.timeout.ms",
     "message.timeout.ms",
-    "delivery.timeout.ms",
     "queuing.strategy",
     "produce.offset.report",
     "partitioner",
@@ -92,24 +89,23 @@ const PRODUCER_ONLY_PROPERTIES: [&str; 30] = [
 ];
 
 /// The connection settings for a consumer: `client` without the producer-only properties
-/// (also in their `topic.` spelling), which the `kafka` table may hold for the exporter.
+/// (under any of their names), which the `kafka` table may hold for the exporter.
 ///
 /// ```
 /// let mut c = rdkafka::ClientConfig::new();
 /// c.set("bootstrap.servers", "127.0.0.1:9092").set("linger.ms", "20").set("topic.acks", "all");
+/// c.set("compression.type", "lz4").set("topic.delivery.timeout.ms", "0");
 /// let r = telegraf_execd_kafka_bridge::kafka::reader_config(&c);
 /// assert_eq!(r.get("bootstrap.servers"), Some("127.0.0.1:9092"));
 /// assert_eq!((r.get("linger.ms"), r.get("topic.acks")), (None, None));
+/// assert_eq!((r.get("compression.type"), r.get("topic.delivery.timeout.ms")), (None, None));
 /// ```
 pub fn reader_config(client: &ClientConfig) -> ClientConfig {
     let mut config = client.clone();
     let producer_only: Vec<String> = client
         .config_map()
         .keys()
-        .filter(|key| {
-            let name = key.strip_prefix("topic.").unwrap_or(key);
-            PRODUCER_ONLY_PROPERTIES.contains(&name)
-        })
+        .filter(|key| PRODUCER_ONLY_PROPERTIES.contains(&&*canonical_property(key)))
         .map(|key| key.to_string())
         .collect();
     for key in producer_only {
