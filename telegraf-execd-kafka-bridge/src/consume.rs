@@ -24,7 +24,10 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::kafka::{LoggingContext, partition_count, reader_config};
-use crate::position::{ExportPosition, HEADER_WATERMARK, message_position};
+use crate::position::{
+    ExportPosition, HEADER_MEASUREMENT, HEADER_POSITION, HEADER_WATERMARK, PositionParseError,
+    message_position,
+};
 
 mod stats;
 pub use stats::{FieldStats, StationStats, TopicStats};
@@ -34,8 +37,9 @@ pub use stats::{FieldStats, StationStats, TopicStats};
 /// ```
 /// use telegraf_execd_kafka_bridge::consume::TopicMessage;
 /// let m = TopicMessage { topic: "weather".into(), partition: 1, offset: 7, key: Some(b"paris".to_vec()),
-///     value: b"weather,station=paris t=1 5\n".to_vec(), position: None, watermark: None };
+///     value: b"weather,station=paris t=1 5\n".to_vec(), marked: true, position_header: None, watermark: None };
 /// assert_eq!(m.to_string(), "weather/1@7 key=paris weather,station=paris t=1 5");
+/// assert_eq!(m.position().unwrap().unwrap().to_string(), "5 weather,station=paris");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicMessage {
@@ -49,13 +53,27 @@ pub struct TopicMessage {
     pub key: Option<Vec<u8>>,
     /// Value bytes.
     pub value: Vec<u8>,
-    /// The bridge's export position of the message
-    /// ([`message_position`]); `None` for another producer's
-    /// message or a bridge message whose value is not a point with a timestamp.
-    pub position: Option<ExportPosition>,
+    /// Whether the message carries the bridge's [`HEADER_MEASUREMENT`] header.
+    pub marked: bool,
+    /// The [`HEADER_POSITION`] header an older bridge wrote, when present.
+    pub position_header: Option<Vec<u8>>,
     /// The bridge's low watermark header, when present (one message in
     /// [`crate::position::WATERMARK_EVERY`] per partition carries one).
     pub watermark: Option<ExportPosition>,
+}
+
+impl TopicMessage {
+    /// The bridge's export position of the message ([`message_position`]), worked out on demand
+    /// (it parses the value, which printing and `--stats` need not pay for); `Ok(None)` for
+    /// another producer's message.
+    pub fn position(&self) -> Result<Option<ExportPosition>, PositionParseError> {
+        let marker = self.marked.then_some((HEADER_MEASUREMENT, None));
+        let old = self
+            .position_header
+            .as_deref()
+            .map(|v| (HEADER_POSITION, Some(v)));
+        message_position(marker.into_iter().chain(old), &self.value)
+    }
 }
 
 impl std::fmt::Display for TopicMessage {
@@ -311,26 +329,26 @@ pub fn read_topic_until(
                 // Progress extends the deadline: the timeout bounds stalls, not topic size.
                 deadline = Instant::now() + timeout;
                 count += 1;
-                let value = m.payload().unwrap_or_default();
-                let (mut position, mut watermark) = (None, None);
-                if let Some(headers) = m.headers() {
-                    let pairs = headers.iter().map(|h| (h.key, h.value));
-                    position = message_position(pairs, value).ok().flatten();
-                    watermark = headers
-                        .iter()
-                        .find(|h| h.key == HEADER_WATERMARK)
-                        .and_then(|h| h.value)
-                        .and_then(|v| ExportPosition::from_header(v).ok());
-                }
-                let message = TopicMessage {
+                let mut message = TopicMessage {
                     topic: m.topic().to_string(),
                     partition: m.partition(),
                     offset: m.offset(),
                     key: m.key().map(<[u8]>::to_vec),
-                    value: value.to_vec(),
-                    position,
-                    watermark,
+                    value: m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+                    marked: false,
+                    position_header: None,
+                    watermark: None,
                 };
+                for h in m.headers().iter().flat_map(|h| h.iter()) {
+                    match (h.key, h.value) {
+                        (HEADER_MEASUREMENT, _) => message.marked = true,
+                        (HEADER_POSITION, Some(v)) => message.position_header = Some(v.to_vec()),
+                        (HEADER_WATERMARK, Some(v)) => {
+                            message.watermark = ExportPosition::from_header(v).ok();
+                        }
+                        _ => {}
+                    }
+                }
                 if !on_message(message) {
                     break;
                 }

@@ -280,8 +280,8 @@ fn read_positions(
     let summary = read_topic(client, topic, ReadMode::ToEnd, timeout, |m| {
         read += 1;
         progress.tick(read);
-        match &m.position {
-            Some(position) => {
+        match m.position() {
+            Ok(Some(position)) => {
                 let hash = match message_hash(&m.value, format) {
                     Ok(h) => h,
                     Err(e) => {
@@ -293,13 +293,13 @@ fn read_positions(
                         UNDECODABLE
                     }
                 };
-                positions.add(position, m.partition, m.offset, hash, &mut report);
+                positions.add(&position, m.partition, m.offset, hash, &mut report);
             }
-            None => {
+            found => {
                 report.without_position += 1;
-                let why = match ExportPosition::of_value(&m.value) {
-                    Ok(_) => format!("no `{HEADER_MEASUREMENT}` header (another producer's)"),
-                    Err(e) => format!("not the bridge's, or its value is not a point: {e}"),
+                let why = match found {
+                    Err(e) => format!("its value is not a point: {e}"),
+                    _ => format!("no `{HEADER_MEASUREMENT}` header (another producer's)"),
                 };
                 report.note(format!(
                     "without position: partition {} offset {}: {why}",

@@ -102,8 +102,8 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     for m in &messages {
         *copies
             .entry(
-                m.position
-                    .as_ref()
+                m.position()
+                    .unwrap()
                     .expect("a bridge message with a position")
                     .to_string(),
             )

@@ -82,8 +82,8 @@ fn exports_every_point_once_in_telegraf_format() {
         );
         assert_eq!(m.partition, sarama_partition(key, 4));
         let position = m
-            .position
-            .clone()
+            .position()
+            .unwrap()
             .expect("a bridge message with a position");
         if let Some(prev) = last_per_partition.insert(m.partition, position.clone()) {
             assert!(

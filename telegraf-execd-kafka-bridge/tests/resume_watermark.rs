@@ -59,7 +59,11 @@ fn one_message_in_watermark_every_carries_it_and_the_resume_point_finds_the_newe
             .collect();
         assert!(watermarks.windows(2).all(|w| w[0] <= w[1]), "partition {p}");
         let tail = &tails[p as usize];
-        assert_eq!(tail.last, log[log.len() - 1].position, "partition {p}");
+        assert_eq!(
+            tail.last,
+            log[log.len() - 1].position().unwrap(),
+            "partition {p}"
+        );
         assert_eq!(
             tail.watermark.as_ref(),
             watermarks.last(),

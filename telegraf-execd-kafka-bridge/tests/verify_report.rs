@@ -53,10 +53,10 @@ fn verify_counts_each_problem_and_gives_examples() {
     // The oldest message once more, at the end of its partition: a duplicate, out of order.
     let oldest = exported
         .iter()
-        .min_by_key(|m| m.position.clone())
+        .min_by_key(|m| m.position().unwrap())
         .unwrap()
         .clone();
-    let oldest_position = oldest.position.clone().unwrap();
+    let oldest_position = oldest.position().unwrap().unwrap();
     send(oldest.partition, "st00", &oldest.value, true);
     // A position InfluxDB does not hold, early in the range: unexpected, out of order.
     let foreign = format!("{} weather,city=c0,station=zz", T0 + 5_000_000_000);
@@ -189,7 +189,7 @@ fn verify_compares_decoded_content_not_the_encoders_bytes() {
             respelled += 1;
         }
         parts.reverse();
-        let position = m.position.clone().unwrap();
+        let position = m.position().unwrap().unwrap();
         if changed_type.is_none() {
             let h = parts
                 .iter_mut()
