@@ -19,9 +19,16 @@ use crate::checkpoint::AckTracker;
 use crate::config::{KafkaProperties, PINNED_PRODUCER_PROPERTIES, canonical_property};
 use crate::health::HealthStats;
 
-/// librdkafka settings the bridge uses unless the config sets them: in-memory queues small
-/// enough to keep the resident size low, and a linger that batches messages into few produce
-/// requests without adding much latency.
+/// librdkafka settings the bridge uses unless the config sets them: lz4 compression, in-memory
+/// queues small enough to keep the resident size low, and a linger that batches messages into
+/// few produce requests without adding much latency.
+///
+/// lz4 because the broker then stores, replicates and serves whole compressed batches instead
+/// of ~230-byte records one by one (weather line protocol shrinks about 5x), and every
+/// maintained Kafka client reads it (librdkafka, Java, sarama, franz-go; kafka-python with its
+/// `lz4` package). Against tansu beside InfluxDB (1M points, alternating A/B runs) it cut the
+/// broker's CPU by about 60 % at no measurable cost in the exporter's. `"compression.type" =
+/// "none"` in the `kafka` table turns it off.
 ///
 /// The message cap bounds the exporter's memory (each queued message costs librdkafka and the
 /// ack tracker a few hundred bytes) and must cover a linger plus a round trip at full speed, or
@@ -29,7 +36,8 @@ use crate::health::HealthStats;
 /// InfluxDB (4 pairs, alternating), 10,000 messages with `linger.ms` 10 took 8-16 % less time
 /// than 5,000 with 5, with 15 % less tansu CPU (fewer, larger requests) and 26-30 MB peak RSS
 /// instead of 24-26; 20,000 with 20 was no faster and reached 32 MB.
-const PRODUCER_DEFAULTS: [(&str, &str); 4] = [
+const PRODUCER_DEFAULTS: [(&str, &str); 5] = [
+    ("compression.type", "lz4"),
     ("queue.buffering.max.messages", "10000"),
     ("queue.buffering.max.kbytes", "16384"),
     ("linger.ms", "10"),
@@ -130,6 +138,11 @@ pub fn reader_config(client: &ClientConfig) -> ClientConfig {
 /// assert_eq!(c.get("acks"), None, "one spelling per property");
 /// assert_eq!(c.get("linger.ms"), Some("20"));
 /// assert_eq!(c.get("queue.buffering.max.messages"), Some("10000"));
+/// assert_eq!(c.get("compression.type"), Some("lz4"));
+/// k.set("compression.codec", "none");
+/// let c = telegraf_execd_kafka_bridge::kafka::producer_config(&k);
+/// assert_eq!(c.get("compression.codec"), Some("none"));
+/// assert_eq!(c.get("compression.type"), None, "the user's spelling replaces the default");
 /// ```
 pub fn producer_config(properties: &KafkaProperties) -> ClientConfig {
     let pinned = |key: &str| {
