@@ -163,9 +163,10 @@ fn load_config(path: Option<&Path>) -> Result<(BridgeConfig, String)> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// The async runtime with `workers` threads.
+fn runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .context("starting the async runtime")
@@ -224,7 +225,12 @@ fn run_export(config: BridgeConfig, origin: &str, shim: &ShimArgs) -> Result<Exi
         ..TriggerConfig::default()
     })
     .context("installing gather triggers (stdin, signals)")?;
-    let rt = runtime()?;
+    // One worker: the export loop and the InfluxDB reading it waits on are one pipeline, and a
+    // second worker only added thread hand-offs. Against tansu beside InfluxDB (1M points, 8
+    // alternating pairs) the exporter used ~6 % less CPU relative to influxd's (median 0.61 vs
+    // 0.65), a quarter less system time and ~1.5 MB less memory; librdkafka's broker threads
+    // still send in parallel.
+    let rt = runtime(1)?;
     let exporter = Exporter::connect(config, token, Arc::clone(&stats))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopper = triggers.sender();
@@ -270,7 +276,7 @@ fn tool_config(tool: &ToolArgs) -> Result<(BridgeConfig, String)> {
 
 fn topics_command(args: ToolArgs) -> Result<ExitCode> {
     let (config, _) = tool_config(&args)?;
-    let rt = runtime()?;
+    let rt = runtime(2)?;
     let outcomes = rt.block_on(create_topics(
         &client_config(&config.kafka),
         &config.topics,
@@ -299,7 +305,7 @@ fn consume_command(args: ConsumeArgs) -> Result<ExitCode> {
         args.topics.clone()
     };
     if args.verify {
-        let rt = runtime()?;
+        let rt = runtime(2)?;
         let token = config.influx_token(&origin)?;
         let mut clean = true;
         for topic in topics {
