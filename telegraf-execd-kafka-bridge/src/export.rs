@@ -24,7 +24,7 @@ use crate::checkpoint::AckTracker;
 use crate::config::BridgeConfig;
 use crate::health::HealthStats;
 use crate::kafka::{
-    DeliveryContext, DeliveryFailure, client_config, partition_count, producer_config,
+    DeliveryContext, DeliveryFailure, client_config, lock, partition_count, producer_config,
     serve_deliveries,
 };
 use crate::late::{ExportedCounts, archive_count_query, late_count_query};
@@ -80,10 +80,6 @@ const DELIVERY_POLL: Duration = Duration::from_millis(1);
 
 /// Stderr warnings about skipped rows per run before they are only counted.
 const MAX_SKIP_WARNINGS: u64 = 100;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn now_ns() -> i64 {
     SystemTime::now()

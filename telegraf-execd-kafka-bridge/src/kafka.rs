@@ -228,7 +228,8 @@ impl DeliveryContext {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Locks `m`, poisoned or not.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A poisoned lock means a panic on another thread; the data is still consistent for our
     // purposes (counters and a queue only mutated under the lock).
     m.lock().unwrap_or_else(|e| e.into_inner())
