@@ -9,7 +9,8 @@
 //! read to the end over plain HTTP, as JSON and as msgpack, nothing decoded. The bridge cannot be
 //! faster; the target is ≥ 80 % of the better of the two, and ≤ 32 MB peak RSS. The medians and
 //! their ratios are printed at the end, and, steadier on a machine whose speed drifts, the median
-//! of each export sample's ratio to a ceiling read (JSON and msgpack) right before it. One more
+//! of each export sample's ratio to the mean of two ceiling reads (each the better of JSON and
+//! msgpack), one right before and one right after it. One more
 //! InfluxDB row reads the query beside a thread spinning on one core: the yardstick for what any
 //! neighbour wanting one core (the exporter and the broker together nearly do) leaves InfluxDB on
 //! the machine at hand.
@@ -18,16 +19,16 @@
 //! the release profile; `run -config FILE`, health lines on stdout, stopped by closing its stdin)
 //! on a fresh topic, so the peak resident size (`VmHWM`) and CPU time are the exporter's alone; each
 //! tansu sample gets a fresh tansu process too (its in-memory storage would otherwise hold every
-//! earlier sample's messages and slow down).
+//! earlier sample's messages and slow down). Every 10 ms of each export the bench reads from
+//! `/proc/net/tcp` how many bytes of InfluxDB's answer wait unread in the exporter's socket: if
+//! the exporter held the export back, they would pile up (the kernel queues megabytes before
+//! InfluxDB's writes block); near zero, InfluxDB sets the pace.
 //!
 //! `BRIDGE_BENCH_POINTS` sets the backlog (default 1,000,000); `BRIDGE_BENCH_KAFKA` adds
 //! librdkafka properties (`k=v,k=v`) to the exporter's config; `BRIDGE_BENCH_CHUNK_SIZE` sets
 //! `influxdb.chunk_size` for the bridge and the ceiling's query alike. Run with
 //! `cargo bench --bench bridge` (add `-- --warm-up-time 1 --measurement-time 3` for a short run).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -35,7 +36,6 @@ use criterion::{Criterion, Throughput, criterion_group};
 use execd_conformance::binaries::workspace_binary;
 use influxdb_http::{Api, ClientConfig, InfluxClient, TestInflux};
 use rdkafka::mocking::MockCluster;
-use telegraf_execd_kafka_bridge::config::BridgeConfig;
 use telegraf_execd_kafka_bridge::config::KafkaProperties;
 use telegraf_execd_kafka_bridge::kafka::producer_config;
 use telegraf_execd_kafka_bridge::local_tansu::{LocalTansu, tansu_binary};
@@ -43,7 +43,16 @@ use telegraf_execd_kafka_bridge::partition::sarama_partition;
 use telegraf_execd_kafka_bridge::position::{
     HEADER_MEASUREMENT, HEADER_WATERMARK, WATERMARK_EVERY,
 };
-use telegraf_execd_kafka_bridge::source::{MeasurementSchema, export_query};
+
+#[path = "bridge/ceiling.rs"]
+mod ceiling;
+#[path = "bridge/child.rs"]
+mod child;
+#[path = "bridge/procfs.rs"]
+mod procfs;
+use ceiling::{BusyCore, export_query_form, paired_ceiling, read_query_to_end};
+use child::export_in_child;
+use procfs::{children_cpu_time, quantile};
 
 const STATIONS: usize = 1000;
 /// City names as they come, several needing line-protocol escapes (space, comma, `=`).
@@ -108,107 +117,6 @@ fn seed(url: &str, n: usize) -> String {
         }
     }
     db
-}
-
-/// The bridge's export query for the whole backlog, as `/query` form fields.
-fn export_query_form(url: &str, db: &str) -> String {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let client =
-        InfluxClient::new(ClientConfig::new(url, Api::v1(db)).expect("config")).expect("client");
-    let schema = rt
-        .block_on(MeasurementSchema::fetch(&client, db, "weather"))
-        .expect("schema");
-    let chunk = chunk_size();
-    let q = export_query(&schema, db, "", None, i64::MAX - 1, "", chunk);
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    format!(
-        "db={}&q={}&epoch=ns&chunked=true&chunk_size={chunk}",
-        enc(db),
-        enc(q.text())
-    )
-}
-
-/// InfluxDB's ceiling: one chunked `/query` answered in `accept`, read to the end and thrown
-/// away. Returns the time and the bytes read.
-fn read_query_to_end(url: &str, form: &str, accept: &str) -> (Duration, u64) {
-    let addr = url.trim_start_matches("http://").trim_end_matches('/');
-    let started = Instant::now();
-    let mut stream = TcpStream::connect(addr).expect("connect to InfluxDB");
-    write!(
-        stream,
-        "POST /query HTTP/1.1\r\nHost: {addr}\r\nAccept: {accept}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
-        form.len()
-    )
-    .expect("send query");
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut total = 0u64;
-    let mut head = Vec::new();
-    loop {
-        let n = stream.read(&mut buf).expect("read answer");
-        if n == 0 {
-            break;
-        }
-        if head.len() < 64 {
-            head.extend_from_slice(&buf[..n.min(64)]);
-        }
-        total += n as u64;
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 200"),
-        "InfluxDB answered {:?}",
-        String::from_utf8_lossy(&head)
-    );
-    (started.elapsed(), total)
-}
-
-/// InfluxDB's ceiling right now: the better of one msgpack and one JSON read of the export
-/// query, in points/s.
-fn paired_ceiling(url: &str, form: &str, n: usize) -> f64 {
-    ["application/x-msgpack", "application/json"]
-        .iter()
-        .map(|accept| n as f64 / read_query_to_end(url, form, accept).0.as_secs_f64())
-        .fold(0.0, f64::max)
-}
-
-/// A thread that keeps one core busy until dropped.
-struct BusyCore {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl BusyCore {
-    fn start() -> Self {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let flag = std::sync::Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::hint::spin_loop();
-            }
-        });
-        BusyCore {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for BusyCore {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            t.join().ok();
-        }
-    }
 }
 
 /// The Kafka peers the bench exports to.
@@ -323,169 +231,6 @@ fn plain_messages(n: usize) -> Vec<PlainMessage> {
         .collect()
 }
 
-/// What one export by the bridge process cost.
-struct ChildRun {
-    elapsed: Duration,
-    /// Until the first health line with a point exported: start-up, Kafka metadata, the resume
-    /// point, InfluxDB's first chunk.
-    first_point: Duration,
-    /// Peak resident size in bytes.
-    peak_rss: u64,
-    /// User + system CPU time of the whole exporter process (all threads, librdkafka's too).
-    cpu: Duration,
-}
-
-/// One export by the bridge binary: `run -config FILE -poll_interval 10ms`, its health lines read
-/// until `points_exported` reaches `n`; then the process's peak RSS and CPU time are read from
-/// `/proc` and its stdin is closed, which stops it the way Telegraf does.
-fn export_in_child(
-    bin: &std::path::Path,
-    url: &str,
-    db: &str,
-    bootstrap: &str,
-    topic: &str,
-    n: usize,
-) -> ChildRun {
-    use std::io::BufRead;
-    let config =
-        std::env::temp_dir().join(format!("bridge-bench-{}-{topic}.toml", std::process::id()));
-    std::fs::write(&config, bridge_config(url, db, bootstrap, topic)).expect("write config");
-    let started = Instant::now();
-    let mut child = Command::new(bin)
-        .arg("run")
-        .arg("-config")
-        .arg(&config)
-        .args(["-poll_interval", "10ms"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the bridge");
-    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-    let mut finished = None;
-    let mut first_point = None;
-    for line in stdout.lines() {
-        let line = line.expect("bridge stdout");
-        let exported: u64 = line
-            .split_once("points_exported=")
-            .and_then(|(_, rest)| rest.split_once('i'))
-            .and_then(|(v, _)| v.parse().ok())
-            .unwrap_or_else(|| panic!("not a health line: {line}"));
-        if exported > 0 && first_point.is_none() {
-            first_point = Some(started.elapsed());
-        }
-        if exported >= n as u64 {
-            let elapsed = started.elapsed();
-            let (peak_rss, cpu) = process_usage(child.id());
-            finished = Some(ChildRun {
-                elapsed,
-                first_point: first_point.unwrap_or(elapsed),
-                peak_rss,
-                cpu,
-            });
-            break;
-        }
-    }
-    drop(child.stdin.take());
-    let status = child.wait().expect("wait for the bridge");
-    std::fs::remove_file(&config).ok();
-    assert!(status.success(), "the bridge exited with {status}");
-    finished.expect("the bridge stopped before exporting the backlog")
-}
-
-/// A process's peak resident size (`VmHWM`, bytes) and user + system CPU time (all threads).
-fn process_usage(pid: u32) -> (u64, Duration) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let hwm_kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM");
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    (hwm_kb * 1024, cpu_of_stat(&stat))
-}
-
-/// User + system CPU time from a `/proc/<pid>/stat` line: fields 14 and 15, in clock ticks of
-/// 1/100 s (the `USER_HZ` Linux exposes on every architecture it runs on).
-fn cpu_of_stat(stat: &str) -> Duration {
-    // The command name (field 2) may hold spaces; the fields after it never do.
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: u64 = after_name
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|v| v.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
-/// User + system CPU time of this process's children named `name` (`influxd`, `tansu`), from
-/// `/proc`: what the peers spent beside the exporter, so a run can say who used the cores.
-fn children_cpu_time(name: &str) -> Duration {
-    let me = std::process::id().to_string();
-    let mut total = Duration::ZERO;
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        // Field 4 is the parent's pid.
-        if head.ends_with(&format!("({name}")) && rest.split_whitespace().nth(1) == Some(&me) {
-            total += cpu_of_stat(&stat);
-        }
-    }
-    total
-}
-
-/// `BRIDGE_BENCH_KAFKA="linger.ms=20,batch.size=2000000"` as lines of the `kafka` table, to
-/// try librdkafka settings without editing the bench.
-fn extra_kafka_properties() -> String {
-    let spec = std::env::var("BRIDGE_BENCH_KAFKA").unwrap_or_default();
-    spec.split(',')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| format!("    {:?} = {:?}\n", k.trim(), v.trim()))
-        .collect()
-}
-
-/// `influxdb.chunk_size` of the bridge and of the ceiling's query: `BRIDGE_BENCH_CHUNK_SIZE`,
-/// else the bridge's default.
-fn chunk_size() -> usize {
-    std::env::var("BRIDGE_BENCH_CHUNK_SIZE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(BridgeConfig::default().influxdb.chunk_size)
-}
-
-/// The bridge's config for one export of the backlog to a fresh topic.
-fn bridge_config(url: &str, db: &str, bootstrap: &str, topic: &str) -> String {
-    let text = format!(
-        r#"[[inputs.kafka_bridge]]
-  topic = "{topic}"
-  lateness = "0s"
-  export_interval = "50ms"
-  kafka_timeout = "60s"
-  # A fresh topic per run: no earlier run's requests to wait for.
-  startup_quiet_period = "0s"
-  log_level = "warn"
-  [inputs.kafka_bridge.influxdb]
-    url = "{url}"
-    database = "{db}"
-    measurements = ["weather"]
-    timeout = "60s"
-    chunk_size = {chunk}
-  [inputs.kafka_bridge.kafka]
-    "bootstrap.servers" = "{bootstrap}"
-{extra}"#,
-        extra = extra_kafka_properties(),
-        chunk = chunk_size(),
-    );
-    // Checked here so a bad BRIDGE_BENCH_KAFKA fails before any run.
-    BridgeConfig::from_toml(&text, "bench").expect("bench config");
-    text
-}
-
 /// Per-run figures collected beside criterion's, for the medians and the ratio printed at the end.
 #[derive(Default)]
 struct Figures {
@@ -504,6 +249,14 @@ impl Figures {
         v.sort_by(f64::total_cmp);
         (!v.is_empty()).then(|| v[v.len() / 2])
     }
+
+    fn max(&self, name: &str) -> Option<f64> {
+        self.rates
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, r)| *r)
+            .reduce(f64::max)
+    }
 }
 
 fn bench_export(c: &mut Criterion) {
@@ -520,6 +273,9 @@ fn bench_export(c: &mut Criterion) {
     let db = seed(influx.url(), n);
     eprintln!("bridge bench: seeded {n} points in {:?}", seeding.elapsed());
     let form = export_query_form(influx.url(), &db);
+    // The size of the msgpack answer the bridge reads, to tell bytes waiting in its socket as
+    // milliseconds of InfluxDB's output.
+    let answer_bytes = read_query_to_end(influx.url(), &form, "application/x-msgpack").1;
     let figures = Mutex::new(Figures::default());
     let record = |name: &str, rate: f64| {
         figures.lock().unwrap().rates.push((name.to_string(), rate));
@@ -624,16 +380,19 @@ fn bench_export(c: &mut Criterion) {
                 for _ in 0..iters {
                     round += 1;
                     let topic = format!("weather-bench-{round}");
-                    // The ceiling again right before this sample: the machine's speed drifts by
-                    // ±10 % over the minutes between the groups, so the ratio of each pair is
-                    // steadier than the ratio of the groups' medians.
-                    let ceiling = paired_ceiling(influx.url(), &form, n);
+                    // The ceiling again right before and right after this sample: the machine's
+                    // speed drifts by ±10 % over the minutes between the groups and by more within
+                    // seconds, so the ratio to the mean of the two reads around the sample is
+                    // steadier than the ratio of the groups' medians or to one read before it.
+                    let before = paired_ceiling(influx.url(), &form, n);
                     let (bootstrap, tansu) = broker(target, &topic);
                     let influxd_before = children_cpu_time("influxd");
                     let run = export_in_child(&bridge, influx.url(), &db, &bootstrap, &topic, n);
                     let influxd_cpu = children_cpu_time("influxd") - influxd_before;
                     let tansu_cpu = children_cpu_time("tansu");
                     drop(tansu);
+                    let after = paired_ceiling(influx.url(), &form, n);
+                    let ceiling = (before + after) / 2.0;
                     let rate = n as f64 / run.elapsed.as_secs_f64();
                     {
                         let mut f = figures.lock().unwrap();
@@ -650,11 +409,25 @@ fn bench_export(c: &mut Criterion) {
                         tansu_cpu.as_secs_f64()
                     );
                     eprintln!(
-                        "bridge bench: {name}: paired ceiling {ceiling:.0} points/s, bridge at {:.0} % of it",
+                        "bridge bench: {name}: paired ceiling {ceiling:.0} points/s ({before:.0} before, {after:.0} after), bridge at {:.0} % of it",
                         100.0 * rate / ceiling
+                    );
+                    // Bytes waiting unread in the exporter's socket, as time of InfluxDB's
+                    // output at this sample's pace.
+                    let pace = answer_bytes as f64 / run.elapsed.as_secs_f64() / 1000.0;
+                    let ms = |q: f64| quantile(&run.unread, q) as f64 / pace;
+                    eprintln!(
+                        "bridge bench: {name}: InfluxDB's answer unread in the exporter's socket ({} samples): median {:.1} ms, 99th percentile {:.1} ms, max {:.1} ms of InfluxDB's output ({:.0} KB)",
+                        run.unread.len(),
+                        ms(0.5),
+                        ms(0.99),
+                        ms(1.0),
+                        quantile(&run.unread, 1.0) as f64 / 1000.0
                     );
                     record(name, rate);
                     record(&format!("paired_{name}"), rate / ceiling);
+                    record(&format!("unread_p99_ms_{name}"), ms(0.99));
+                    record(&format!("unread_max_ms_{name}"), ms(1.0));
                     total += run.elapsed;
                 }
                 total
@@ -689,8 +462,16 @@ fn bench_export(c: &mut Criterion) {
     for name in ["mock_cluster", "tansu"] {
         if let Some(r) = f.median(&format!("paired_{name}")) {
             eprintln!(
-                "bridge bench: median of {name}'s ratios to the ceiling measured right before each sample: {:.0} %",
+                "bridge bench: median of {name}'s ratios to the ceiling measured around each sample: {:.0} %",
                 100.0 * r
+            );
+        }
+        if let (Some(p99), Some(max)) = (
+            f.max(&format!("unread_p99_ms_{name}")),
+            f.max(&format!("unread_max_ms_{name}")),
+        ) {
+            eprintln!(
+                "bridge bench: {name}: InfluxDB's answer unread in the exporter's socket, over all samples: 99th percentile <= {p99:.1} ms, max {max:.1} ms of InfluxDB's output"
             );
         }
     }
