@@ -22,7 +22,9 @@
 //! earlier sample's messages and slow down). Every 10 ms of each export the bench reads from
 //! `/proc/net/tcp` how many bytes of InfluxDB's answer wait unread in the exporter's socket: if
 //! the exporter held the export back, they would pile up (the kernel queues megabytes before
-//! InfluxDB's writes block); near zero, InfluxDB sets the pace.
+//! InfluxDB's writes block); near zero, InfluxDB sets the pace. A last row exports to tansu with
+//! InfluxDB on CPU 0 and the exporter, tansu and the ceiling's reader on CPU 1 (ceiling reads
+//! included): the ratio the bridge reaches when it does not compete with InfluxDB for a core.
 //!
 //! `BRIDGE_BENCH_POINTS` sets the backlog (default 1,000,000); `BRIDGE_BENCH_KAFKA` adds
 //! librdkafka properties (`k=v,k=v`) to the exporter's config; `BRIDGE_BENCH_CHUNK_SIZE` sets
@@ -52,7 +54,7 @@ mod child;
 mod procfs;
 use ceiling::{BusyCore, export_query_form, paired_ceiling, read_query_to_end};
 use child::export_in_child;
-use procfs::{children_cpu_time, quantile};
+use procfs::{children_cpu_time, children_pids, pin, process_usage, quantile};
 
 const STATIONS: usize = 1000;
 /// City names as they come, several needing line-protocol escapes (space, comma, `=`).
@@ -124,6 +126,10 @@ fn seed(url: &str, n: usize) -> String {
 enum Target {
     MockCluster,
     Tansu,
+    /// Tansu, with InfluxDB on CPU 0 and the exporter, tansu and the ceiling's reader on CPU 1,
+    /// for the ceiling reads as for the export: whether the bridge keeps InfluxDB's pace when
+    /// it does not take InfluxDB's core.
+    TansuInfluxdOwnCore,
 }
 
 impl Target {
@@ -131,8 +137,27 @@ impl Target {
         match self {
             Target::MockCluster => "mock_cluster",
             Target::Tansu => "tansu",
+            Target::TansuInfluxdOwnCore => "tansu_influxd_own_core",
         }
     }
+
+    /// The CPUs of the exporter, the broker and the ceiling's reader, if not all.
+    fn exporter_cpus(self) -> Option<&'static str> {
+        matches!(self, Target::TansuInfluxdOwnCore).then_some("1")
+    }
+}
+
+/// Puts InfluxDB on CPU 0 and this thread (the ceiling's reader, the exporter's parent) on
+/// `cpus`, or both back on every CPU.
+fn split_cores(cpus: Option<&str>) {
+    let all = format!(
+        "0-{}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()) - 1
+    );
+    for pid in children_pids("influxd") {
+        pin(pid, cpus.map_or(&*all, |_| "0"), true);
+    }
+    pin(std::process::id(), cpus.unwrap_or(&all), false);
 }
 
 /// Creates a 4-partition topic through the admin API.
@@ -339,8 +364,13 @@ fn bench_export(c: &mut Criterion) {
                 cluster.create_topic(topic, 4, 3).expect("topic");
                 (cluster.bootstrap_servers(), None)
             }
-            Target::Tansu => {
+            Target::Tansu | Target::TansuInfluxdOwnCore => {
                 let tansu = LocalTansu::start().expect("start tansu");
+                if let Some(cpus) = target.exporter_cpus() {
+                    for pid in children_pids("tansu") {
+                        pin(pid, cpus, true);
+                    }
+                }
                 create_topic(tansu.bootstrap(), topic);
                 (tansu.bootstrap().to_owned(), Some(tansu))
             }
@@ -357,10 +387,15 @@ fn bench_export(c: &mut Criterion) {
                     round += 1;
                     let topic = format!("weather-bench-{round}");
                     let (bootstrap, tansu) = broker(target, &topic);
+                    let cpu_before = process_usage(std::process::id()).1;
                     let took = produce_plain(&bootstrap, &topic, &messages);
+                    // librdkafka's own cost for the bridge's messages: the floor of the
+                    // exporter's CPU (with the mock cluster, its brokers' CPU is in it too).
+                    let cpu = process_usage(std::process::id()).1 - cpu_before;
                     eprintln!(
-                        "bridge bench: {label}: {n} messages in {took:?} = {:.0} messages/s, tansu CPU {:.2} s",
+                        "bridge bench: {label}: {n} messages in {took:?} = {:.0} messages/s, producer CPU {:.2} s, tansu CPU {:.2} s",
                         n as f64 / took.as_secs_f64(),
+                        cpu.as_secs_f64(),
                         children_cpu_time("tansu").as_secs_f64()
                     );
                     drop(tansu);
@@ -372,6 +407,9 @@ fn bench_export(c: &mut Criterion) {
         });
     }
     drop(messages);
+    if targets.len() > 1 && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2) {
+        targets.push(Target::TansuInfluxdOwnCore);
+    }
     for &target in &targets {
         let name = target.name();
         group.bench_function(format!("influxdb_to_{name}_{n}_points"), |b| {
@@ -384,14 +422,22 @@ fn bench_export(c: &mut Criterion) {
                     // speed drifts by ±10 % over the minutes between the groups and by more within
                     // seconds, so the ratio to the mean of the two reads around the sample is
                     // steadier than the ratio of the groups' medians or to one read before it.
+                    let cpus = target.exporter_cpus();
+                    if cpus.is_some() {
+                        split_cores(cpus);
+                    }
                     let before = paired_ceiling(influx.url(), &form, n);
                     let (bootstrap, tansu) = broker(target, &topic);
                     let influxd_before = children_cpu_time("influxd");
-                    let run = export_in_child(&bridge, influx.url(), &db, &bootstrap, &topic, n);
+                    let run =
+                        export_in_child(&bridge, influx.url(), &db, &bootstrap, &topic, n, cpus);
                     let influxd_cpu = children_cpu_time("influxd") - influxd_before;
                     let tansu_cpu = children_cpu_time("tansu");
                     drop(tansu);
                     let after = paired_ceiling(influx.url(), &form, n);
+                    if cpus.is_some() {
+                        split_cores(None);
+                    }
                     let ceiling = (before + after) / 2.0;
                     let rate = n as f64 / run.elapsed.as_secs_f64();
                     {
@@ -448,6 +494,7 @@ fn bench_export(c: &mut Criterion) {
         "plain_producer_tansu",
         "mock_cluster",
         "tansu",
+        "tansu_influxd_own_core",
     ] {
         match f.median(name) {
             Some(m) if ceiling > 0.0 => eprintln!(
@@ -459,7 +506,7 @@ fn bench_export(c: &mut Criterion) {
             None => {}
         }
     }
-    for name in ["mock_cluster", "tansu"] {
+    for name in ["mock_cluster", "tansu", "tansu_influxd_own_core"] {
         if let Some(r) = f.median(&format!("paired_{name}")) {
             eprintln!(
                 "bridge bench: median of {name}'s ratios to the ceiling measured around each sample: {:.0} %",

@@ -21,7 +21,8 @@ pub struct ChildRun {
     pub unread: Vec<u64>,
 }
 
-/// One export by the bridge binary: `run -config FILE -poll_interval 10ms`, its health lines read
+/// One export by the bridge binary (on the CPUs `cpus`, a `taskset` list, if given): `run -config
+/// FILE -poll_interval 10ms`, its health lines read
 /// until `points_exported` reaches `n`; then the process's peak RSS and CPU time are read from
 /// `/proc` and its stdin is closed, which stops it the way Telegraf does.
 pub fn export_in_child(
@@ -31,13 +32,23 @@ pub fn export_in_child(
     bootstrap: &str,
     topic: &str,
     n: usize,
+    cpus: Option<&str>,
 ) -> ChildRun {
     use std::io::BufRead;
     let config =
         std::env::temp_dir().join(format!("bridge-bench-{}-{topic}.toml", std::process::id()));
     std::fs::write(&config, bridge_config(url, db, bootstrap, topic)).expect("write config");
     let started = Instant::now();
-    let mut child = Command::new(bin)
+    // `taskset` execs the bridge in its own process, so the pid stays the bridge's.
+    let mut command = match cpus {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpus]).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    let mut child = command
         .arg("run")
         .arg("-config")
         .arg(&config)

@@ -52,6 +52,44 @@ pub fn children_cpu_time(name: &str) -> Duration {
     total
 }
 
+/// The pids of this process's children named `name`.
+pub fn children_pids(name: &str) -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if head.ends_with(&format!("({name}")) && rest.split_whitespace().nth(1) == Some(&me) {
+            pids.extend(
+                entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|p| p.parse::<u32>().ok()),
+            );
+        }
+    }
+    pids
+}
+
+/// Moves process `pid` (every thread if `all_threads`, else the one whose id is `pid`) onto the
+/// CPUs `cpus` (a `taskset` list such as `0` or `0-1`).
+pub fn pin(pid: u32, cpus: &str, all_threads: bool) {
+    let mut c = std::process::Command::new("taskset");
+    if all_threads {
+        c.arg("-a");
+    }
+    let status = c
+        .args(["-cp", cpus, &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run taskset (util-linux)");
+    assert!(status.success(), "taskset -cp {cpus} {pid}: {status}");
+}
+
 /// Samples, every 10 ms while it lives, the bytes InfluxDB has sent that wait unread in the
 /// receive queues of process `pid`'s TCP connections to `port` (IPv4, `/proc/net/tcp`).
 ///
