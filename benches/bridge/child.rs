@@ -17,7 +17,8 @@ pub struct ChildRun {
     pub peak_rss: u64,
     /// User + system CPU time of the whole exporter process (all threads, librdkafka's too).
     pub cpu: Duration,
-    /// Bytes of InfluxDB's answer waiting unread in the exporter's socket, every 10 ms.
+    /// Bytes of InfluxDB's answer waiting unread in the exporter's socket, read every 10 ms,
+    /// smallest first.
     pub unread: Vec<u64>,
 }
 

@@ -32,12 +32,18 @@ fn cpu_of_stat(stat: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-/// User + system CPU time of this process's children named `name` (`influxd`, `tansu`), from
-/// `/proc`: what the peers spent beside the exporter, so a run can say who used the cores.
-pub fn children_cpu_time(name: &str) -> Duration {
+/// This process's children named `name`: each one's pid and `/proc/<pid>/stat` line.
+fn children(name: &str) -> Vec<(u32, String)> {
     let me = std::process::id().to_string();
-    let mut total = Duration::ZERO;
+    let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
@@ -46,33 +52,24 @@ pub fn children_cpu_time(name: &str) -> Duration {
         };
         // Field 4 is the parent's pid.
         if head.ends_with(&format!("({name}")) && rest.split_whitespace().nth(1) == Some(&me) {
-            total += cpu_of_stat(&stat);
+            found.push((pid, stat));
         }
     }
-    total
+    found
+}
+
+/// User + system CPU time of this process's children named `name` (`influxd`, `tansu`), from
+/// `/proc`: what the peers spent beside the exporter, so a run can say who used the cores.
+pub fn children_cpu_time(name: &str) -> Duration {
+    children(name)
+        .iter()
+        .map(|(_, stat)| cpu_of_stat(stat))
+        .sum()
 }
 
 /// The pids of this process's children named `name`.
 pub fn children_pids(name: &str) -> Vec<u32> {
-    let me = std::process::id().to_string();
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        if head.ends_with(&format!("({name}")) && rest.split_whitespace().nth(1) == Some(&me) {
-            pids.extend(
-                entry
-                    .file_name()
-                    .to_str()
-                    .and_then(|p| p.parse::<u32>().ok()),
-            );
-        }
-    }
-    pids
+    children(name).into_iter().map(|(pid, _)| pid).collect()
 }
 
 /// Moves process `pid` (every thread if `all_threads`, else the one whose id is `pid`) onto the
@@ -121,13 +118,17 @@ impl UnreadSampler {
         }
     }
 
-    /// Stops sampling; the samples taken while the process had a connection to the port.
+    /// Stops sampling; the samples taken while the process had a connection to the port,
+    /// smallest first (what [`quantile`] reads).
     pub fn finish(mut self) -> Vec<u64> {
         self.stop.store(true, Ordering::Relaxed);
-        self.thread
+        let mut samples = self
+            .thread
             .take()
             .map(|t| t.join().expect("sampler thread"))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        samples.sort_unstable();
+        samples
     }
 }
 
@@ -172,13 +173,12 @@ fn unread_bytes(pid: u32, port: u16) -> Option<u64> {
     found
 }
 
-/// The `q`-quantile (0..=1) of `samples`, by nearest rank; 0 for none.
-pub fn quantile(samples: &[u64], q: f64) -> u64 {
-    if samples.is_empty() {
+/// The `q`-quantile (0..=1) of `sorted` (smallest first), by nearest rank; 0 for none.
+pub fn quantile(sorted: &[u64], q: f64) -> u64 {
+    debug_assert!(sorted.is_sorted());
+    if sorted.is_empty() {
         return 0;
     }
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
 }
